@@ -1,0 +1,19 @@
+# Two commands do everything: `make demo` and `make test`. Both install what is missing first.
+.PHONY: setup demo test bench clean
+export OMP_THREAD_LIMIT := 1
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	.venv/bin/bt-capture demo --out demo-out
+
+test: setup
+	.venv/bin/python -m pytest -n 2 --dist loadgroup
+
+bench: setup
+	@bash scripts/setup-bench.sh
+	.venv/bin/python bench/run.py --out docs/benchmarks.md
+
+clean:
+	rm -rf demo-out bench-out .pytest_cache

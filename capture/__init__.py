@@ -1,0 +1,2 @@
+"""bt-capture: capture."""
+__version__ = "0.1.0"

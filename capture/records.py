@@ -1,0 +1,185 @@
+"""The manifest schema: what capture writes and reports read (versioned, secret-free by construction)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field as PField
+
+SCHEMA_VERSION = 1
+REDACTED = "[redacted]"
+
+Interface = Literal["appliance", "login", "api"]
+PageStatus = Literal["ok", "failed", "skipped"]
+Verdict = Literal["pass", "warn", "fail", "not_checked"]
+StepStatus = Literal["done", "failed", "n/a"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Field(Model):
+    """One label→value pair as a person sees it. Secret values are never stored."""
+
+    label: str
+    value: str | None = None
+    kind: str = "text"  # text, password, checkbox, radio, select, textarea, static, dl, row
+    secret: bool = False
+    is_set: bool | None = None  # for secrets: whether the appliance holds a value
+
+
+class Table(Model):
+    title: str = ""
+    headers: list[str] = []
+    rows: list[list[str]] = []
+
+
+class Section(Model):
+    title: str = ""
+    fields: list[Field] = []
+    tables: list[Table] = []
+    text: list[str] = []
+
+
+class OcrResult(Model):
+    engine: str = ""
+    text: str = ""  # redacted
+    words_path: str | None = None  # JSON of word boxes beside the screenshot
+    seconds: float = 0.0
+    legibility: float | None = None  # share of non-redacted values found in the OCR text
+    checked: int = 0
+    missing: list[str] = []  # "Label: value" pairs the screenshot does not show
+    flagged: bool = False
+    error: str | None = None
+
+
+class PageRecord(Model):
+    flow: str  # e.g. appliance.networking.ip_configuration: screenshot name, anchor, diff key
+    interface: Interface
+    title: str
+    menu_path: list[str] = []
+    status: PageStatus = "ok"
+    url: str | None = None
+    page_title: str | None = None
+    captured_at: datetime | None = None
+    screenshot: str | None = None  # relative to the snapshot folder
+    sections: list[Section] = []
+    error: str | None = None
+    notes: list[str] = []  # retries, re-logins, skipped-by-design reasons
+    ocr: OcrResult | None = None
+
+
+class CheckItem(Model):
+    name: str
+    status: Verdict
+    detail: str = ""
+
+
+class Verification(Model):
+    verdict: Verdict = "not_checked"
+    checks: list[CheckItem] = []
+    details: dict[str, Any] = {}  # non-secret facts: certificate subject, SANs, fingerprints, validity
+
+
+class Artifact(Model):
+    kind: Literal["p12", "nsb", "vault_key"]
+    path: str  # relative to the snapshot folder
+    size: int
+    sha256: str
+    obtained: Literal["ui", "api"]
+    created_at: datetime
+    options: dict[str, Any] = {}  # include_history, password_protected, certificate row …
+    secret_ref: str | None = None  # where the password/passphrase lives (never the value)
+    verification: Verification | None = None
+
+
+class Failure(Model):
+    step: str  # flow name or artifact step
+    error: str
+    kind: Literal["page", "artifact", "login", "verify", "ocr", "browser", "tls"] = "page"
+    screenshot: str | None = None
+
+
+class ProcedureStep(Model):
+    id: str
+    title: str
+    status: StepStatus
+    evidence: list[str] = []  # flow names and artifact paths
+    detail: str = ""
+
+
+class Identity(Model):
+    """The four values the vendor asks backups to be named after, plus context."""
+
+    appliance_version: str | None = None
+    serial_number: str | None = None
+    base_software_version: str | None = None
+    system_time: str | None = None
+    hostname: str | None = None
+    model: str | None = None
+
+
+class TlsInfo(Model):
+    host: str
+    port: int
+    trust: Literal["ca", "pin", "system", "insecure"]
+    sha256: str  # certificate fingerprint
+    spki_sha256: str
+    subject: str = ""
+    issuer: str = ""
+    sans: list[str] = []
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+
+
+class SecretRef(Model):
+    name: str  # p12_passphrase, backup_password, vault_key_password …
+    where: str  # "environment variable BT_P12_PASS", "OS keyring bt-capture/…", "typed at the prompt"
+
+
+class PeerInfo(Model):
+    name: str
+    snapshot: str | None = None  # relative path to the peer snapshot folder
+    verdict: str | None = None  # consistent / N must-match differences
+    must_match: int = 0
+    diff_html: str | None = None
+    differences: list[dict[str, Any]] = []  # must-match differences (flow, section, label, a, b)
+
+
+class Snapshot(Model):
+    schema_version: int = SCHEMA_VERSION
+    tool: str = "bt-capture"
+    tool_version: str = ""
+    name: str = ""  # folder name
+    label: str = ""  # inventory name of the appliance
+    site_hostname: str = ""
+    appliance_hostname: str = ""
+    deployment: Literal["onprem", "cloud", "hosted"] = "onprem"
+    role: str | None = None
+    product_version: str | None = None
+    product_build: str | None = None
+    identity: Identity = PField(default_factory=Identity)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    operator: str = ""
+    insecure: bool = False
+    tls: list[TlsInfo] = []
+    pages: list[PageRecord] = []
+    artifacts: list[Artifact] = []
+    failures: list[Failure] = []
+    procedure: list[ProcedureStep] = []
+    warnings: list[str] = []
+    secrets: list[SecretRef] = []
+    log: list[str] = []  # retries and re-logins, redacted
+    peer: PeerInfo | None = None
+
+    def page(self, flow: str) -> PageRecord | None:
+        return next((p for p in self.pages if p.flow == flow), None)
+
+    def artifact(self, kind: str, obtained: str | None = None) -> Artifact | None:
+        return next((a for a in self.artifacts if a.kind == kind and obtained in (None, a.obtained)), None)
+
+    @property
+    def problems(self) -> int:
+        return len(self.failures)

@@ -1,0 +1,1 @@
+"""bt-capture: flows."""
