@@ -64,6 +64,7 @@ class PageRecord(Model):
     page_title: str | None = None
     captured_at: datetime | None = None
     screenshot: str | None = None  # relative to the snapshot folder
+    screenshot_sha256: str | None = None  # hex SHA-256 of the PNG, re-checked by `bt-capture verify`
     sections: list[Section] = []
     error: str | None = None
     notes: list[str] = []  # retries, re-logins, skipped-by-design reasons
