@@ -54,6 +54,10 @@ class OcrResult(Model):
     error: str | None = None
 
 
+def _norm(s: str) -> str:
+    return " ".join(s.lower().replace(":", " ").split())
+
+
 class PageRecord(Model):
     flow: str  # e.g. appliance.networking.ip_configuration: screenshot name, anchor, diff key
     interface: Interface
@@ -69,6 +73,19 @@ class PageRecord(Model):
     error: str | None = None
     notes: list[str] = []  # retries, re-logins, skipped-by-design reasons
     ocr: OcrResult | None = None
+
+    def value(self, labels: list[str]) -> str | None:
+        """The first non-secret field whose label is one of labels (case- and colon-insensitive)."""
+        want = [_norm(l) for l in labels]
+        for w in want:
+            for s in self.sections:
+                for f in s.fields:
+                    if not f.secret and _norm(f.label) == w and f.value:
+                        return f.value
+        return None
+
+    def all_fields(self) -> list[tuple[str, Field]]:
+        return [(s.title, f) for s in self.sections for f in s.fields]
 
 
 class CheckItem(Model):

@@ -1,0 +1,156 @@
+"""Moving through an admin UI as a person would: click visible text, wait, and recognise where we are."""
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from typing import Any
+
+from capture.errors import NavigationError, UnsafeClick
+
+_FIND_JS = """
+(a) => {
+  const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase().replace(/[\\s\\u25be\\u25bc\\u25ba\\u00bb\\u203a:>]+$/, '');
+  const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length > 0;
+  const text = (el) => norm(el.tagName === 'INPUT' ? el.value : (el.innerText || el.textContent));
+  const SEL = 'a,button,[role=link],[role=tab],[role=menuitem],[role=button],[role=treeitem],input[type=submit],input[type=button],summary,[onclick],[tabindex],li,span,div,td';
+  const NAV = 'nav,[role=navigation],[role=menubar],[role=menu],[role=tablist],ul,ol,header,aside';
+  const interactive = (el) => el.matches('a,button,[role=link],[role=tab],[role=menuitem],[role=button],[role=treeitem],input,summary') ||
+    el.hasAttribute('onclick') || getComputedStyle(el).cursor === 'pointer';
+  const want = a.texts.map(norm);
+  const prevWant = (a.prev || []).map(norm);
+  const all = [...document.querySelectorAll(SEL)];
+  const prevContainers = new Set(all.filter((el) => prevWant.includes(text(el)) && vis(el)).map((el) => el.closest(NAV)).filter(Boolean));
+  const cands = [];
+  all.forEach((el, order) => {
+    const t = text(el);
+    const wi = want.indexOf(t);
+    if (wi < 0 || !vis(el) || !interactive(el)) return;
+    // The innermost element carrying the text: skip an <li> when its <a> matches too.
+    if ([...el.querySelectorAll(SEL)].some((c) => text(c) === t && interactive(c))) return;
+    const c = el.closest(NAV);
+    cands.push({ el, rank: [wi, c && prevContainers.has(c) ? 1 : 0, c ? 0 : 1, order] });
+  });
+  if (!cands.length) return a.all ? [] : null;
+  if (a.all) return cands.map((c, i) => { c.el.setAttribute('data-btc-all', a.mark + '-' + i); return a.mark + '-' + i; });
+  cands.sort((x, y) => { for (let i = 0; i < 4; i++) if (x.rank[i] !== y.rank[i]) return x.rank[i] - y.rank[i]; return 0; });
+  document.querySelectorAll('[data-btc-click]').forEach((e) => e.removeAttribute('data-btc-click'));
+  cands[0].el.setAttribute('data-btc-click', a.mark);
+  return { text: (cands[0].el.innerText || cands[0].el.value || '').trim(), tag: cands[0].el.tagName };
+}
+"""
+
+_STATE_JS = """
+(v) => {
+  const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase();
+  const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length > 0;
+  if (!document.body) return { state: 'loading', text: '' };
+  const inputs = [...document.querySelectorAll('input,select,textarea')].filter((e) =>
+    !['hidden', 'submit', 'button', 'image', 'reset'].includes((e.type || '').toLowerCase()) && vis(e));
+  const pw = inputs.filter((e) => (e.type || '').toLowerCase() === 'password');
+  const texty = inputs.filter((e) => e.tagName === 'INPUT' && ['text', 'email', 'tel', 'number', ''].includes((e.type || 'text').toLowerCase()));
+  const buttons = [...document.querySelectorAll('button,input[type=submit],input[type=button],a,[role=button]')].filter(vis)
+    .map((b) => norm(b.tagName === 'INPUT' ? b.value : b.innerText));
+  const has = (list) => buttons.some((b) => list.map(norm).includes(b));
+  const body = norm(document.body.innerText);
+  // Landmarks count only outside menus and links: every page carries the menu's words.
+  let content = '';
+  const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = w.nextNode());) {
+    const p = n.parentElement;
+    if (!p || p.closest('nav,[role=navigation],[role=menubar],[role=menu],[role=tablist],a,button,option,script,style,title') || !vis(p)) continue;
+    content += ' ' + n.textContent;
+  }
+  content = norm(content);
+  const landmarks = (v.landmarks || []).filter((l) => content.includes(norm(l)));
+  let state = 'content';
+  if (pw.length === 1 && inputs.length <= 4 && has(v.submit)) state = 'login';
+  else if (pw.length === 0 && texty.length === 1 && inputs.length <= 3 && v.code.some((w) => body.includes(norm(w))) && has(v.code_submit)) state = 'code';
+  else if (pw.length === 0 && has(v.agree) && inputs.length <= 2) state = 'agreement';
+  const errs = [...document.querySelectorAll('[role=alert],.error,.alert,.message,.notice,.warning')].filter(vis).map((e) => norm(e.innerText)).filter(Boolean);
+  return { state, landmarks, ready: document.readyState, error: errs.join(' | ').slice(0, 300), title: document.title };
+}
+"""
+
+_mark_seq = 0
+
+
+def _next_mark() -> str:
+    global _mark_seq
+    _mark_seq += 1
+    return f"m{_mark_seq}"
+
+
+def _pattern(texts: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(t) for t in texts), re.I)
+
+
+class Navigator:
+    """Clicks by visible text, refuses destructive controls, and reports what page we are on."""
+
+    def __init__(self, page: Any, *, login_vocab: dict[str, list[str]], destructive: list[str],
+                 timeout_s: float = 20.0) -> None:
+        self.page = page
+        self.vocab = login_vocab
+        self.destructive = {t.strip().lower() for t in destructive}
+        self.timeout_s = timeout_s
+
+    async def find(self, texts: list[str], prev: list[str] | None = None, *,
+                   allow_destructive: bool = False) -> Any | None:
+        mark = _next_mark()
+        hit = await self.page.evaluate(_FIND_JS, {"texts": texts, "prev": prev or [], "mark": mark})
+        if not hit:
+            return None
+        if not allow_destructive and hit["text"].strip().lower() in self.destructive:
+            raise UnsafeClick(f"refusing to click {hit['text']!r}: it changes the appliance")
+        return self.page.locator(f'[data-btc-click="{mark}"]')
+
+    async def find_all(self, texts: list[str]) -> list[Any]:
+        """Every visible clickable element carrying one of texts (for toggles)."""
+        marks = await self.page.evaluate(_FIND_JS, {"texts": texts, "prev": [], "mark": _next_mark(), "all": True})
+        return [self.page.locator(f'[data-btc-all="{m}"]') for m in marks]
+
+    async def click(self, texts: list[str], prev: list[str] | None = None, *, expect_nav: bool = True) -> bool:
+        """Click the best visible element carrying one of texts; return whether a new document loaded."""
+        loc = await self.find(texts, prev)
+        if loc is None:
+            return False
+        await self.page.evaluate("() => { window.__btcOld = true; }")
+        await loc.click(timeout=self.timeout_s * 1000)
+        if expect_nav:
+            await self.settle()
+        return True
+
+    async def settle(self, nav_window_s: float = 1.5) -> None:
+        """Wait for a navigation the last click may have started, then for the page to load."""
+        deadline = time.monotonic() + nav_window_s
+        while time.monotonic() < deadline:
+            try:
+                if not await self.page.evaluate("() => window.__btcOld === true"):
+                    break
+            except Exception:  # context destroyed mid-navigation: a new document is coming
+                break
+            await asyncio.sleep(0.05)
+        await self.page.wait_for_load_state("load", timeout=self.timeout_s * 1000)
+
+    async def state(self, landmarks: list[str] = ()) -> dict[str, Any]:
+        v = dict(self.vocab)
+        v["landmarks"] = list(landmarks)
+        for _ in range(3):
+            try:
+                return await self.page.evaluate(_STATE_JS, v)
+            except Exception:  # navigation in flight
+                await asyncio.sleep(0.2)
+        return {"state": "loading", "landmarks": [], "ready": "loading", "error": "", "title": ""}
+
+    async def wait_for(self, landmarks: list[str], timeout_s: float | None = None) -> dict[str, Any]:
+        """Poll until a landmark shows or a login page appears; raise NavigationError on timeout."""
+        deadline = time.monotonic() + (timeout_s or self.timeout_s)
+        st: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            st = await self.state(landmarks)
+            if st["state"] in ("login", "code", "agreement") or (st["landmarks"] and st["ready"] == "complete"):
+                return st
+            await asyncio.sleep(0.15)
+        raise NavigationError(f"page did not show {landmarks[:3]} within {timeout_s or self.timeout_s:.0f} s"
+                              + (f" (page says: {st.get('error')})" if st.get("error") else ""))

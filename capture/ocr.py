@@ -1,0 +1,196 @@
+"""Tesseract OCR of admin-page screenshots: UI-text preprocessing, tall-page bands, a reusable process pool."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import multiprocessing
+import os
+import re
+import subprocess
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Iterable
+
+import pytesseract
+from PIL import Image, ImageFilter, ImageOps
+
+from capture.records import Model
+
+# OpenMP inside tesseract thrashes on these 2-core machines (8× slower); parallelism comes from processes.
+os.environ["OMP_THREAD_LIMIT"] = "1"
+
+PSM = 11        # sparse text: best recall on admin pages (see bench/ocr_bench.py and the module README)
+SCALE = 2       # screen fonts are ~13 px; tesseract's LSTM wants glyphs ≥ 20 px
+BAND = 1600     # tall screenshots are cut into bands of about this many source pixels, at blank rows
+LANG = "eng"
+
+
+class OcrOutput(Model):
+    """What tesseract read on one image; word boxes are in the original image's pixel coordinates."""
+
+    path: str
+    text: str = ""
+    words: list[dict[str, Any]] = []  # {text, conf, left, top, width, height, block, par, line}
+    engine: str = ""
+    seconds: float = 0.0
+    width: int = 0
+    height: int = 0
+    error: str | None = None
+
+
+@functools.cache
+def engine_string(psm: int = PSM) -> str:
+    """Tesseract version and the exact model file, for the dossier (fast and best models read differently)."""
+    version = str(pytesseract.get_tesseract_version())
+    model = "unknown model"
+    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False).stdout
+    m = re.search(r'"(.+?)"', out)
+    if m and (f := Path(m.group(1)) / f"{LANG}.traineddata").is_file():
+        digest = hashlib.sha256(f.read_bytes()).hexdigest()[:12]
+        model = f"{f.name} {f.stat().st_size / 1e6:.1f} MB sha256:{digest}"
+    return f"tesseract {version}, {model}, oem 1 (LSTM), psm {psm}, {SCALE}x upscale"
+
+
+def preprocess(img: Image.Image, scale: int = SCALE) -> Image.Image:
+    """Grayscale, dark regions inverted (LSTM wants dark text on light), upscaled with LANCZOS."""
+    gray = ImageOps.grayscale(img.convert("RGB"))
+    gray = invert_dark_regions(gray)
+    if scale != 1:
+        gray = gray.resize((gray.width * scale, gray.height * scale), Image.LANCZOS)
+    return gray
+
+
+def invert_dark_regions(gray: Image.Image, cell: int = 16, threshold: int = 110) -> Image.Image:
+    """Invert only where the local background is dark (header bars, menus), not the whole page."""
+    w, h = gray.size
+    small = gray.resize((max(1, w // cell), max(1, h // cell)), Image.BOX)
+    # A 5-cell median ignores the text strokes inside a cell and keeps the background.
+    background = small.filter(ImageFilter.MedianFilter(5))
+    mask = background.point(lambda v: 255 if v < threshold else 0).resize((w, h), Image.NEAREST)
+    if not mask.getbbox():
+        return gray
+    return Image.composite(ImageOps.invert(gray), gray, mask)
+
+
+def band_cuts(gray: Image.Image, band: int = BAND, search: int = 160) -> list[tuple[int, int]]:
+    """Split rows into bands of about `band` px, each cut at the quietest row near the target."""
+    h = gray.height
+    if h <= band * 1.25:
+        return [(0, h)]
+    energy = gray.filter(ImageFilter.FIND_EDGES).resize((1, h), Image.BOX)
+    rows = list(energy.getdata())
+    cuts, y0 = [], 0
+    while h - y0 > band * 1.25:
+        lo, hi = y0 + band - search, min(h - 1, y0 + band + search)
+        y = min(range(lo, hi), key=lambda r: (rows[r], abs(r - y0 - band)))
+        cuts.append((y0, y))
+        y0 = y
+    cuts.append((y0, h))
+    return cuts
+
+
+def _words(img: Image.Image, psm: int, scale: int, dy: int, band_no: int) -> list[dict[str, Any]]:
+    d = pytesseract.image_to_data(img, lang=LANG, config=f"--oem 1 --psm {psm}",
+                                  output_type=pytesseract.Output.DICT)
+    out = []
+    for i, text in enumerate(d["text"]):
+        if d["level"][i] != 5 or not text.strip():
+            continue
+        out.append({"text": text, "conf": round(float(d["conf"][i]), 1),
+                    "left": d["left"][i] // scale, "top": d["top"][i] // scale + dy,
+                    "width": max(1, d["width"][i] // scale), "height": max(1, d["height"][i] // scale),
+                    "block": band_no * 1000 + d["block_num"][i], "par": d["par_num"][i],
+                    "line": d["line_num"][i]})
+    return out
+
+
+def words_to_text(words: list[dict[str, Any]]) -> str:
+    """Lines in reading order: tesseract's (block, par, line) groups, blocks separated by a blank line."""
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    for w in words:
+        lines.setdefault((w["block"], w["par"], w["line"]), []).append(w["text"])
+    out, last_block = [], None
+    for (block, _, _), texts in lines.items():
+        if last_block is not None and block != last_block:
+            out.append("")
+        out.append(" ".join(texts))
+        last_block = block
+    return "\n".join(out)
+
+
+def ocr_image(path: Path, *, psm: int = PSM, scale: int = SCALE, band: int = BAND) -> OcrOutput:
+    """OCR one screenshot. Raises on unreadable images or a missing tesseract (the pool catches it)."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    t0 = time.perf_counter()
+    with Image.open(path) as src:
+        src.load()
+        gray = preprocess(src, 1)
+    words: list[dict[str, Any]] = []
+    for n, (y0, y1) in enumerate(band_cuts(gray, band)):
+        part = gray.crop((0, y0, gray.width, y1))
+        if scale != 1:
+            part = part.resize((part.width * scale, part.height * scale), Image.LANCZOS)
+        words += _words(part, psm, scale, y0, n)
+    return OcrOutput(path=str(path), text=words_to_text(words), words=words, engine=engine_string(psm),
+                     seconds=round(time.perf_counter() - t0, 3), width=gray.width, height=gray.height)
+
+
+def _safe_ocr(path: str, kwargs: dict[str, Any]) -> OcrOutput:
+    t0 = time.perf_counter()
+    try:
+        return ocr_image(Path(path), **kwargs)
+    except Exception as e:  # one bad image must not sink a fleet run
+        return OcrOutput(path=path, error=f"{type(e).__name__}: {e}"[:300],
+                         seconds=round(time.perf_counter() - t0, 3))
+
+
+def _init_worker() -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+class OcrPool:
+    """Worker processes started once per run; `with OcrPool() as pool: pool.map(paths)`."""
+
+    def __init__(self, jobs: int | None = None, **ocr_kwargs: Any) -> None:
+        self.jobs = jobs or os.cpu_count() or 1
+        self.kwargs = ocr_kwargs
+        # forkserver: the capture process runs browser threads, and forking a threaded process can deadlock.
+        ctx = multiprocessing.get_context("forkserver")
+        self._ex = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker)
+
+    def submit(self, path: Path) -> Future[OcrOutput]:
+        return self._ex.submit(_safe_ocr, str(path), self.kwargs)
+
+    def map(self, paths: Iterable[Path]) -> list[OcrOutput]:
+        futures = [(str(p), self.submit(p)) for p in paths]
+        out = []
+        for p, f in futures:
+            try:
+                out.append(f.result())
+            except Exception as e:  # a worker died (killed, out of memory): report, keep going
+                out.append(OcrOutput(path=p, error=f"worker failed: {type(e).__name__}: {e}"[:300]))
+        return out
+
+    def close(self) -> None:
+        self._ex.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> OcrPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def ocr_many(paths: list[Path], jobs: int | None = None) -> list[OcrOutput]:
+    """OCR many screenshots in parallel (one tesseract per core); failures come back as `error`."""
+    if not paths:
+        return []
+    with OcrPool(min(jobs or os.cpu_count() or 1, len(paths))) as pool:
+        return pool.map(paths)
+
+
+from capture.ocr_text import legibility, ocr_to_sections  # noqa: E402  (re-exported; needs OcrOutput)
+
+__all__ = ["OcrOutput", "OcrPool", "ocr_image", "ocr_many", "legibility", "ocr_to_sections", "engine_string",
+           "preprocess", "words_to_text"]

@@ -1,0 +1,188 @@
+"""Reading OCR text against what the DOM said: tolerant value lookup (legibility) and label/value pairing."""
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from typing import TYPE_CHECKING, Any
+
+from capture.records import REDACTED, Field, Section
+
+if TYPE_CHECKING:
+    from capture.ocr import OcrOutput
+
+FLAG_BELOW = 0.9   # a page whose screenshot shows less than this share of its values is flagged
+_BOOLS = {"on", "off", "true", "false", "checked", "unchecked", "enabled", "disabled", "selected"}
+# What tesseract confuses on UI fonts; both sides are folded the same way before comparing.
+_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+_FOLD = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "!": "1", "j": "1", "s": "5", "z": "2",
+                       "b": "8", "g": "9", "q": "9", "e": "c", "u": "v", "y": "v"})
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def fold(s: str) -> str:
+    """Lower-case, confusable letters folded to one form, punctuation and spaces dropped."""
+    s = s.lower()
+    for a, b in _PAIRS:
+        s = s.replace(a, b)
+    return _NON_ALNUM.sub("", s.translate(_FOLD))
+
+
+class TextIndex:
+    """The OCR text folded into one stream, with the token boundaries kept for short values."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = [t for t in (fold(w) for w in text.split()) if t]
+        self.stream = "".join(self.tokens)
+        self.starts, self.ends, pos = set(), set(), 0
+        for t in self.tokens:
+            self.starts.add(pos)
+            pos += len(t)
+            self.ends.add(pos)
+        self.token_set = set(self.tokens)
+
+    def has(self, value: str) -> bool:
+        v = fold(value)
+        if not v:
+            return True
+        if len(v) >= 4:
+            if v in self.stream:
+                return True
+        else:  # "22", "No", "eth0" could hide inside any number: require whole tokens
+            i = self.stream.find(v)
+            while i >= 0:
+                if i in self.starts and i + len(v) in self.ends:
+                    return True
+                i = self.stream.find(v, i + 1)
+        return self._covered(value)
+
+    def _covered(self, value: str) -> bool:
+        """Long text (agreements, descriptions) counts when ≥ 80 % of its characters' tokens are seen."""
+        parts = [t for t in (fold(w) for w in value.split()) if t]
+        if len(parts) < 4:
+            return False
+        seen = sum(len(t) for t in parts if t in self.token_set or (len(t) >= 4 and t in self.stream))
+        return seen >= 0.8 * sum(len(t) for t in parts)
+
+
+def checkable_values(sections: list[Section]) -> list[tuple[str, str]]:
+    """("Label", value) for every value a screenshot should show: not secret, not redacted, not a boolean."""
+    out: list[tuple[str, str]] = []
+    for s in sections:
+        for f in s.fields:
+            v = (f.value or "").strip()
+            if f.secret or not v or REDACTED in v or f.kind in ("checkbox", "password"):
+                continue
+            if v.lower() in _BOOLS:
+                continue
+            out.append((f.label, v))
+        for t in s.tables:
+            for row in t.rows:
+                for i, cell in enumerate(row):
+                    cell = cell.strip()
+                    if cell and REDACTED not in cell and cell.lower() not in _BOOLS:
+                        label = t.headers[i] if i < len(t.headers) else f"{t.title or s.title} column {i + 1}"
+                        out.append((label, cell))
+    return out
+
+
+def legibility(sections: list[Section], text: str) -> tuple[float | None, int, list[str]]:
+    """(share of checkable values found in the OCR text or None, how many checked, missing "Label: value")."""
+    values = checkable_values(sections)
+    if not values:
+        return None, 0, []
+    index = TextIndex(text)
+    missing = [f"{label}: {value}" for label, value in values if not index.has(value)]
+    return round(1 - len(missing) / len(values), 4), len(values), missing
+
+
+def is_flagged(score: float | None) -> bool:
+    return score is not None and score < FLAG_BELOW
+
+
+# ---- label/value pairs from screenshots taken by hand ---------------------------------------------
+
+def _lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    groups: dict[tuple[int, int, int], list[dict[str, Any]]] = {}
+    for w in words:
+        groups.setdefault((w["block"], w["par"], w["line"]), []).append(w)
+    return [sorted(g, key=lambda w: w["left"]) for g in groups.values()]
+
+
+def _label_key(s: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", s.lower())
+
+
+def _match_label(words: list[dict[str, Any]], i: int, vocab: list[tuple[str, str, int]]) -> tuple[str, int] | None:
+    """The longest vocabulary label starting at words[i] (tolerating OCR noise), and its word count."""
+    best: tuple[float, str, int] | None = None
+    for label, key, n in vocab:
+        for k in (n, n - 1, n + 1):  # OCR may split or merge a word
+            if k < 1 or i + k > len(words):
+                continue
+            got = _label_key("".join(w["text"] for w in words[i:i + k]))
+            if not got:
+                continue
+            ratio = 1.0 if got == key else SequenceMatcher(None, got, key).ratio()
+            if ratio >= 0.86 and (best is None or (len(key), ratio) > (len(best[1]), best[0])):
+                best = (ratio, label, k)
+    return (best[1], best[2]) if best else None
+
+
+def _rows(lines: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    """Visual rows: tesseract often puts a label column and a value column in different blocks."""
+    rows: list[list[dict[str, Any]]] = []
+    for line in sorted(lines, key=lambda ln: min(w["top"] for w in ln)):
+        top = min(w["top"] for w in line)
+        bottom = max(w["top"] + w["height"] for w in line)
+        mid = (top + bottom) / 2
+        for row in rows:
+            rt, rb = min(w["top"] for w in row), max(w["top"] + w["height"] for w in row)
+            if rt <= mid <= rb:
+                row.extend(line)
+                break
+        else:
+            rows.append(list(line))
+    return [sorted(r, key=lambda w: w["left"]) for r in rows]
+
+
+def ocr_to_sections(output: OcrOutput, vocabulary: list[str]) -> list[Section]:
+    """Label/value pairs read from a screenshot, using a page's known labels (for hand-taken images)."""
+    vocab = sorted(((v, _label_key(v), len(v.split())) for v in vocabulary if _label_key(v)),
+                   key=lambda x: -len(x[1]))
+    rows = _rows(_lines(output.words))
+    fields: list[Field] = []
+    used_rows: set[int] = set()
+    for r, row in enumerate(rows):
+        i = 0
+        while i < len(row):
+            hit = _match_label(row, i, vocab)
+            if not hit:
+                i += 1
+                continue
+            label, k = hit
+            j = i + k
+            value_words = []
+            while j < len(row) and not _match_label(row, j, vocab):
+                value_words.append(row[j])
+                j += 1
+            if not value_words:
+                value_words = _below(rows, r, row[i], vocab)
+            value = " ".join(w["text"] for w in value_words).strip(" :")
+            fields.append(Field(label=label, value=value or None, kind="ocr"))
+            used_rows.add(r)
+            i = j
+    rest = [" ".join(w["text"] for w in row) for n, row in enumerate(rows) if n not in used_rows]
+    return [Section(title="OCR", fields=fields, text=[t for t in rest if t.strip()])]
+
+
+def _below(rows: list[list[dict[str, Any]]], r: int, label_word: dict[str, Any],
+           vocab: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
+    """The value under a label: the next row, words starting near the label's left edge."""
+    if r + 1 >= len(rows):
+        return []
+    nxt = rows[r + 1]
+    gap = min(w["top"] for w in nxt) - (label_word["top"] + label_word["height"])
+    if gap > 3 * label_word["height"] or _match_label(nxt, 0, vocab):
+        return []
+    return [w for w in nxt if w["left"] >= label_word["left"] - 2 * label_word["height"]]
+

@@ -1,0 +1,243 @@
+"""Run the flows of each appliance: a failure becomes a failed record, and the run goes on."""
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import flows
+from capture import __version__, tls
+from capture.browser import Browser
+from capture.config import Appliance, Inventory
+from capture.context import StepContext
+from capture.errors import CaptureError, LoginFailed
+from capture.guard import Guard
+from capture.records import Failure, Identity, PageRecord, Snapshot
+from capture.redact import Redactor
+from capture.secrets import SecretSource
+from capture.session import Session, _message
+from capture.store import Store, snapshot_name
+from flows import procedure
+from flows.auth import Credentials, login_with
+from flows.base import Labels, Page
+
+log = logging.getLogger("bt-capture")
+
+
+class Progress:
+    """No-op progress; the CLI passes a rich one."""
+
+    def start(self, name: str, total: int) -> None: ...
+    def step(self, name: str, what: str) -> None: ...
+    def done(self, name: str, status: str) -> None: ...
+
+
+@dataclass
+class Options:
+    resume: bool = False
+    insecure: bool = False  # --insecure on the command line: every appliance
+    progress: Progress = field(default_factory=Progress)
+    ocr: Any = None  # capture.ocr pool (submit(path) -> future), or None to skip OCR
+    render: bool = True
+
+
+@dataclass
+class Result:
+    name: str
+    snapshot: Snapshot | None
+    folder: Path | None
+    exit_code: int
+    error: str | None = None
+
+
+def needed_secrets(app: Appliance) -> list[str]:
+    need = ["login_password"]
+    if app.deployment == "onprem":
+        need.append("appliance_password")
+    need.append("totp_secret")
+    if app.take.nsb in ("api", "both") or (app.take.nsb == "auto" and app.accounts.api_client_id):
+        need.append("api_client_secret")
+    if app.take.certificate and app.deployment != "hosted":
+        need.append("p12_passphrase")
+    if app.take.nsb != "none":
+        need.append("backup_password")
+    if app.take.vault_key:
+        need.append("vault_key_password")
+    return need
+
+
+class Runner:
+    def __init__(self, inv: Inventory, options: Options, redactor: Redactor | None = None,
+                 secrets: SecretSource | None = None) -> None:
+        self.inv = inv
+        self.opt = options
+        self.redactor = redactor or Redactor()
+        self.secret_source = secrets or SecretSource(self.redactor)
+
+    async def run(self, apps: list[Appliance] | None = None) -> list[Result]:
+        apps = apps if apps is not None else list(self.inv.appliance)
+        if self.opt.insecure:
+            apps = [a.model_copy(update={"tls": a.tls.model_copy(update={"insecure": True, "ca_file": None, "pin": None,
+                                                                           "system": False})}) for a in apps]
+        # Secrets first: a missing one stops the run before anything is touched (exit 2).
+        resolved = {a.name: self.secret_source.resolve(a, needed_secrets(a)) for a in apps}
+        labels = {a.name: Labels.load(self.inv.labels, a.labels) for a in apps}
+        probes = await asyncio.gather(*(tls.probe(a, self.inv.page_timeout) for a in apps), return_exceptions=True)
+        results: dict[str, Result] = {}
+        ready: list[tuple[Appliance, Any]] = []
+        for app, probe in zip(apps, probes):
+            if isinstance(probe, BaseException):
+                if not isinstance(probe, CaptureError):
+                    raise probe
+                results[app.name] = Result(app.name, None, None, probe.exit_code, str(probe))
+                log.error("%s", probe)
+            else:
+                ready.append((app, probe))
+        if ready:
+            downloads = Path(tempfile.mkdtemp(prefix=".downloads-", dir=self._output_root()))
+            browser = Browser(self.inv.browser, spki_pins=[p.spki_sha256 for a, p in ready if not a.tls.insecure],
+                              resolver_rules=[f"MAP {a.host} {a.resolve}" for a, _ in ready if a.resolve],
+                              downloads=downloads)
+            sem = asyncio.Semaphore(self.inv.jobs)
+
+            async def one(app: Appliance, probe: Any) -> None:
+                async with sem:
+                    results[app.name] = await self.capture(browser, app, probe, resolved[app.name], labels[app.name])
+
+            try:
+                await browser.start()
+                await asyncio.gather(*(one(a, p) for a, p in ready))
+            finally:
+                await browser.close()
+                _rmtree(downloads)
+        return [results[a.name] for a in apps]
+
+    def _output_root(self) -> Path:
+        root = Path(self.inv.output)
+        try:
+            root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as e:
+            from capture.errors import ConfigError
+            raise ConfigError(f"output folder {root} is not writable: {e.strerror or e}") from None
+        return root
+
+    async def capture(self, browser: Browser, app: Appliance, probe: Any, secrets: tuple[dict[str, str], list[Any]],
+                      labels: Labels) -> Result:
+        values, refs = secrets
+        snap = Snapshot(tool_version=__version__, label=app.name, site_hostname=app.site, appliance_hostname=app.host,
+                        deployment=app.deployment, role=app.role, started_at=datetime.now(timezone.utc),
+                        operator=_operator(), insecure=app.tls.insecure, tls=[probe], secrets=refs)
+        if app.tls.insecure:
+            snap.warnings.append("TLS verification was switched off (--insecure): the appliance's identity was not checked")
+        store = Store(self._output_root(), app.name, self.redactor, resume=self.opt.resume)
+        ctx = StepContext(app=app, snapshot=snap, store=store, redactor=self.redactor, secrets=values,
+                          secret_refs={r.name: r.where for r in refs}, timeout_s=self.inv.page_timeout,
+                          download_timeout_s=self.inv.download_timeout, on_page=self._on_page(app))
+        api_ready = bool(app.accounts.api_client_id and values.get("api_client_secret"))
+        plan = flows.plan(app.deployment, app.take, api_ready=api_ready, labels=labels)
+        self.opt.progress.start(app.name, sum(len(v) for v in plan.values()))
+        outcomes = await asyncio.gather(*(self._interface(browser, ctx, iface, steps, labels)
+                                          for iface, steps in plan.items() if steps))
+        if self.opt.ocr is not None:
+            await self._ocr(ctx)
+        self._identity(snap, labels)
+        from capture import verify_run
+        verify_run.verify_artifacts(ctx)
+        snap.procedure = procedure.evaluate(snap, asked={"sync_now"} if app.take.sync_now else set())
+        snap.finished_at = datetime.now(timezone.utc)
+        name = snapshot_name(snap.identity.hostname or app.host, snap.identity, snap.started_at)
+        folder = store.finalize(snap, name)
+        code = 3 if all(o == "login" for o in outcomes) else (1 if snap.failures else 0)
+        self.opt.progress.done(app.name, "complete" if code == 0 else f"{len(snap.failures)} problems")
+        return Result(app.name, snap, folder, code)
+
+    def _on_page(self, app: Appliance) -> Callable[[PageRecord], None]:
+        def cb(rec: PageRecord) -> None:
+            self.opt.progress.step(app.name, rec.title)
+        return cb
+
+    async def _interface(self, browser: Browser, ctx: StepContext, iface: str, steps: list[Page | Any],
+                         labels: Labels) -> str:
+        app = ctx.app
+        cloud_appliance = iface == "appliance" and app.deployment == "cloud"
+        creds = Credentials(
+            username=app.accounts.login_user if (iface == "login" or cloud_appliance) else app.accounts.appliance_user,
+            password=ctx.secret("login_password" if (iface == "login" or cloud_appliance) else "appliance_password") or "",
+            totp_secret=ctx.secret("totp_secret") if (iface == "login" or cloud_appliance) else None)
+        context = await browser.context(insecure=app.tls.insecure)
+        guard = Guard(labels.destructive_url, self.redactor)
+        await guard.attach(context)
+        page = await context.new_page()
+        sess = Session(name=app.name, interface=iface, context=context, page=page, labels=labels,
+                       home=app.interface_url("login" if cloud_appliance else iface),
+                       entry=tuple(labels.login("cloud_appliance_entry")[:1]) if cloud_appliance else (),
+                       redactor=self.redactor, store=ctx.store, guard=guard, login=login_with(creds),
+                       timeout_s=self.inv.page_timeout, download_timeout_s=self.inv.download_timeout)
+        sctx = replace(ctx, session=sess)
+        outcome = "ok"
+        try:
+            try:
+                await sess.login(sess)
+            except Exception as e:
+                msg = self.redactor.scrub(_message(e))
+                shot = await sess.failure_screenshot(f"{iface}.login")
+                ctx.fail(f"{iface}.login", msg, kind="login", screenshot=shot)
+                for st in steps:
+                    if isinstance(st, Page):
+                        ctx.add_page(PageRecord(flow=st.flow, interface=st.interface, title=st.title,
+                                                menu_path=list(st.menu), status="failed",
+                                                error=f"not captured: login to /{iface} failed"), failure=False)
+                return "login"
+            for st in steps:
+                if isinstance(st, Page):
+                    ctx.add_page(await sess.capture(st))
+                    continue
+                self.opt.progress.step(app.name, st.name)
+                try:
+                    await st.run(sctx)
+                except Exception as e:
+                    shot = await sess.failure_screenshot(st.name)
+                    ctx.fail(st.name, _message(e), kind="artifact", screenshot=shot)
+            await sess.logout()
+        finally:
+            for b in guard.blocked:
+                ctx.fail("read-only guard", f"blocked {b}", kind="browser")
+            ctx.snapshot.log += [f"/{iface}: {n}" for n in sess.notes]
+            ctx.snapshot.log += [f"/{iface}: allowed {a}" for a in guard.allowed]
+            await context.close()
+        return outcome
+
+    async def _ocr(self, ctx: StepContext) -> None:
+        from capture import ocr_run
+        await ocr_run.ocr_snapshot(ctx, self.opt.ocr)
+
+    def _identity(self, snap: Snapshot, labels: Labels) -> None:
+        ident = {}
+        for key, (flow, label) in flows.IDENTITY.items():
+            rec = snap.page(flow)
+            ident[key] = rec.value(labels.variants(label)) if rec else None
+        snap.identity = Identity(**ident)
+        for key, (flow, label) in flows.PRODUCT.items():
+            rec = snap.page(flow)
+            value = rec.value(labels.variants(label)) if rec else None
+            if key == "role":
+                snap.role = snap.role or (value.lower() if value else None)
+            else:
+                setattr(snap, key, value)
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _rmtree(path: Path) -> None:
+    import shutil
+    shutil.rmtree(path, ignore_errors=True)

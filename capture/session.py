@@ -1,0 +1,223 @@
+"""One logged-in interface of one appliance: navigate by menu, detect bounces, capture pages, download files."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from capture.errors import CaptureError, DownloadError, NavigationError, SessionBounced
+from capture.guard import Guard
+from capture.navigate import Navigator
+from capture.records import PageRecord, Section
+from capture.redact import Redactor
+from capture.store import Store
+from flows import extract
+from flows.base import Labels, Page
+
+log = logging.getLogger("bt-capture")
+
+MASK = "input[type=password], [data-btc-secret]"
+LOGIN_STATES = ("login", "code", "agreement")
+
+
+@dataclass
+class Session:
+    """The browser side of one interface. `login` is supplied by flows.auth (page knowledge)."""
+
+    name: str  # appliance name, for messages
+    interface: str  # appliance | login
+    home: str  # URL a person would type
+    entry: tuple[str, ...]  # menu clicks after login to reach the interface (cloud: "Appliance")
+    context: Any
+    page: Any
+    labels: Labels
+    redactor: Redactor
+    store: Store
+    guard: Guard
+    login: Callable[["Session"], Awaitable[None]]
+    timeout_s: float = 30.0
+    download_timeout_s: float = 3600.0
+    notes: list[str] = field(default_factory=list)
+    nav: Navigator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.nav = Navigator(self.page, login_vocab=self.labels.login_vocab,
+                             destructive=self.labels.destructive_text, timeout_s=self.timeout_s)
+        self.page.set_default_timeout(self.timeout_s * 1000)
+
+    def note(self, text: str) -> None:
+        text = self.redactor.scrub(text)
+        self.notes.append(text)
+        log.info("%s/%s: %s", self.name, self.interface, text)
+
+    async def open_home(self) -> None:
+        try:
+            await self.page.goto(self.home, wait_until="load", timeout=self.timeout_s * 1000)
+        except Exception as e:
+            raise NavigationError(f"could not open {self.home}: {_first_line(e)}") from None
+
+    async def enter(self) -> None:
+        """After login: the clicks that lead into the interface (none on-prem)."""
+        prev: list[str] | None = None
+        for text in self.entry:
+            texts = self.labels.variants(text)
+            if not await self.nav.click(texts, prev):
+                raise NavigationError(f"menu item {text!r} not found after login")
+            prev = texts
+
+    async def _walk(self, page: Page) -> None:
+        prev: list[str] | None = None
+        for i, text in enumerate(page.menu):
+            texts = self.labels.variants(text)
+            if await self.nav.click(texts, prev):
+                prev = texts
+                continue
+            if i == 0:
+                # Not on a page with the menu (a download page, an error page): start from home.
+                await self.open_home()
+                st = await self.nav.state()
+                if st["state"] in LOGIN_STATES:
+                    raise SessionBounced("login page instead of the menu")
+                await self.enter()
+                if await self.nav.click(texts, prev):
+                    prev = texts
+                    continue
+            raise NavigationError(f"menu item {text!r} not found (tried {', '.join(map(repr, texts))})")
+
+    async def goto(self, page: Page, *, relogin: bool = True) -> None:
+        """Reach a page by its menu path; a bounce to the login page means one re-login and one retry."""
+        try:
+            await self._walk(page)
+            st = await self.nav.wait_for(self._landmarks(page))
+            if st["state"] in LOGIN_STATES:
+                raise SessionBounced(f"the appliance answered with its {st['state']} page")
+        except SessionBounced as e:
+            if not relogin:
+                raise SessionBounced(f"still bounced to the login page after logging in again ({e})") from None
+            self.note(f"{page.title}: session expired ({e}); logged in again")
+            await self.login(self)
+            await self.goto(page, relogin=False)
+
+    def _landmarks(self, page: Page) -> list[str]:
+        out: list[str] = []
+        for lm in page.landmarks:
+            out += self.labels.variants(lm)
+        return out
+
+    async def expand(self, texts: tuple[str, ...]) -> None:
+        """Open every "Show details"-style toggle (no request may go out; the guard would stop one)."""
+        marks = await self.nav.find_all(list(texts))
+        url = self.page.url.split("#")[0]
+        for loc in marks:
+            await loc.click()
+            if self.page.url.split("#")[0] != url:
+                raise NavigationError(f"toggle {texts[0]!r} left the page")
+        if marks:
+            await asyncio.sleep(0.1)
+
+    async def read(self, page: Page) -> extract.Extraction:
+        await extract.prepare(self.page)
+        x = await extract.extract(self.page, secret_patterns=self.labels.secret_patterns,
+                                  not_secret=self.labels.not_secret, extra_secret=list(page.secret_labels),
+                                  page_title=page.title)
+        self.redactor.add(*x.secrets)
+        x.sections = [Section.model_validate(self.redactor.scrub_obj(s.model_dump())) for s in x.sections]
+        return x
+
+    async def screenshot(self, rel: str) -> str:
+        png = await self.page.screenshot(full_page=True, mask=[self.page.locator(MASK)], animations="disabled",
+                                         caret="hide", timeout=self.timeout_s * 1000)
+        self.store.write_bytes(rel, png)
+        return rel
+
+    async def capture(self, page: Page) -> PageRecord:
+        """Reach, read and photograph one page. A failure is returned as a failed record, never raised."""
+        try:
+            await self.goto(page)
+        except Exception as e:
+            return await self._failed(page, e)
+        return await self.capture_current(page)
+
+    async def capture_current(self, page: Page) -> PageRecord:
+        """Read and photograph the page we are on."""
+        rec = PageRecord(flow=page.flow, interface=page.interface, title=page.title, menu_path=list(page.menu))
+        try:
+            if page.expand:
+                await self.expand(page.expand)
+            x = await self.read(page)
+            rec.sections = x.sections
+            rec.url = self.redactor.scrub(x.url)
+            rec.page_title = self.redactor.scrub(x.title)
+            rec.captured_at = datetime.now(timezone.utc)
+            rec.screenshot = await self.screenshot(f"pages/{page.flow}.png")
+        except Exception as e:
+            return await self._failed(page, e)
+        rec.notes = [n for n in self.notes if n.startswith(page.title)]
+        return rec
+
+    async def _failed(self, page: Page, e: BaseException) -> PageRecord:
+        rec = PageRecord(flow=page.flow, interface=page.interface, title=page.title, menu_path=list(page.menu),
+                         status="failed", error=self.redactor.scrub(_message(e)))
+        rec.screenshot = await self.failure_screenshot(page.flow)
+        rec.notes = [n for n in self.notes if n.startswith(page.title)]
+        return rec
+
+    async def failure_screenshot(self, flow: str) -> str | None:
+        """Evidence of what the page showed when a step failed (secrets still masked)."""
+        try:
+            await extract.extract(self.page, secret_patterns=self.labels.secret_patterns,
+                                  not_secret=self.labels.not_secret)  # marks secret fields for the mask
+        except Exception:
+            pass
+        try:
+            png = await self.page.screenshot(full_page=False, mask=[self.page.locator(MASK)], timeout=5000)
+        except Exception:
+            return None
+        rel = f"failures/{flow}.png"
+        self.store.write_bytes(rel, png)
+        return rel
+
+    async def download(self, click: Callable[[], Awaitable[None]], rel: str, purpose: str) -> Path:
+        """Run a click that starts a download; the file lands in the snapshot only when complete."""
+        with self.guard.allow(purpose, count=2):
+            try:
+                async with self.page.expect_download(timeout=self.download_timeout_s * 1000) as info:
+                    await click()
+                dl = await info.value
+            except Exception as e:
+                raise DownloadError(f"no download started: {_first_line(e)}") from None
+        failure = await dl.failure()
+        if failure:
+            await dl.delete()
+            raise DownloadError(f"download failed: {failure}")
+        tmp = await dl.path()
+        if tmp is None:
+            raise DownloadError("download produced no file")
+        return self.store.adopt(Path(tmp), rel)
+
+    async def logout(self) -> None:
+        try:
+            with self.guard.allow("logout", count=2):
+                loc = await self.nav.find(self.labels.login("logout"))
+                if loc is not None:
+                    await loc.click(timeout=5000)
+                    await self.page.wait_for_load_state("load", timeout=5000)
+        except Exception as e:  # logging out is courtesy; never a failure of the capture
+            self.note(f"logout: {_first_line(e)}")
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+def _message(e: BaseException) -> str:
+    if isinstance(e, CaptureError):
+        return str(e)
+    name = type(e).__name__
+    text = _first_line(e)
+    if name == "TimeoutError" or "Timeout" in text:
+        return f"timed out: {text}"
+    return f"{name}: {text}"

@@ -1,0 +1,168 @@
+"""Snapshot folders: naming after the Status page, atomic writes, modes 0600/0700, the manifest."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Iterator
+
+from capture.errors import ConfigError
+from capture.records import Identity, Snapshot
+from capture.redact import Redactor
+
+MANIFEST = "manifest.json"
+PARTIAL_MANIFEST = "manifest.partial.json"
+CHUNK = 1 << 20
+
+
+def _safe(part: str | None, fallback: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9.+-]+", "-", (part or "").strip()).strip("-.")
+    return s or fallback
+
+
+def compact_time(raw: str | None, fallback: datetime) -> str:
+    """'2026-11-26 02:38:11 UTC' → '2026-11-26T0238Z' (the appliance clock, as the vendor asks)."""
+    when = None
+    if raw:
+        from dateutil import parser as dparser
+
+        try:
+            when = dparser.parse(raw, fuzzy=True)
+        except (ValueError, OverflowError):
+            when = None
+    when = when or fallback
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc)
+    return when.strftime("%Y-%m-%dT%H%MZ")
+
+
+def snapshot_name(hostname: str, ident: Identity, captured: datetime) -> str:
+    """hostname_version_serial_base-version_time, e.g. support.example.com_7.3.2_SN12345_base-7.3.2_2026-11-26T0238Z."""
+    return "_".join([
+        _safe(hostname, "appliance"), _safe(ident.appliance_version, "version-unknown"),
+        _safe(ident.serial_number, "serial-unknown"), "base-" + _safe(ident.base_software_version, "unknown"),
+        compact_time(ident.system_time, captured),
+    ])
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Store:
+    """One snapshot folder, built under a hidden partial name and renamed when complete."""
+
+    def __init__(self, root: Path, label: str, redactor: Redactor, *, resume: bool = False) -> None:
+        self.root = Path(root)
+        self.redactor = redactor
+        try:
+            self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".write-test-", delete=True)
+            probe.close()
+        except OSError as e:
+            raise ConfigError(f"output folder {self.root} is not writable: {e.strerror or e}") from None
+        self.dir = self.root / f".{label}.partial"
+        if self.dir.exists() and not resume:
+            shutil.rmtree(self.dir)
+        self.dir.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(self.dir, 0o700)
+
+    def path(self, rel: str) -> Path:
+        p = self.dir / rel
+        p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return p
+
+    @contextmanager
+    def writer(self, rel: str, mode: int = 0o600) -> Iterator[IO[bytes]]:
+        """Write to a temporary file beside the target; fsync and rename only on success."""
+        final = self.path(rel)
+        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
+        os.fchmod(fd, mode)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                yield f
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, final)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def write_bytes(self, rel: str, data: bytes, mode: int = 0o600) -> Path:
+        with self.writer(rel, mode) as f:
+            f.write(data)
+        return self.path(rel)
+
+    def adopt(self, src: Path, rel: str) -> Path:
+        """Move a finished download into the snapshot (same filesystem: a rename), 0600."""
+        final = self.path(rel)
+        os.chmod(src, 0o600)
+        try:
+            os.replace(src, final)
+        except OSError:  # another filesystem: copy through a temporary file
+            with self.writer(rel) as out, open(src, "rb") as f:
+                shutil.copyfileobj(f, out, CHUNK)
+            Path(src).unlink(missing_ok=True)
+        with open(final, "rb") as f:
+            os.fsync(f.fileno())
+        return final
+
+    def save_partial(self, snap: Snapshot) -> None:
+        self._write_manifest(snap, PARTIAL_MANIFEST)
+
+    def _write_manifest(self, snap: Snapshot, name: str) -> None:
+        data = self.redactor.scrub_obj(json.loads(snap.model_dump_json()))
+        self.write_bytes(name, (json.dumps(data, indent=2) + "\n").encode())
+
+    def finalize(self, snap: Snapshot, name: str) -> Path:
+        """Prefix every file with the snapshot name, write manifest.json, rename the folder into place."""
+        for page in snap.pages:
+            if page.screenshot:
+                page.screenshot = self._prefix(page.screenshot, name)
+            if page.ocr and page.ocr.words_path:
+                page.ocr.words_path = self._prefix(page.ocr.words_path, name)
+        for f in snap.failures:
+            if f.screenshot:
+                f.screenshot = self._prefix(f.screenshot, name)
+        for a in snap.artifacts:
+            a.path = self._prefix(a.path, name)
+        snap.name = name
+        self._write_manifest(snap, MANIFEST)
+        (self.dir / PARTIAL_MANIFEST).unlink(missing_ok=True)
+        final = self.root / name
+        n = 2
+        while final.exists():
+            final = self.root / f"{name}-{n}"
+            n += 1
+        os.replace(self.dir, final)
+        _fsync_dir(self.root)
+        self.dir = final
+        return final
+
+    def _prefix(self, rel: str, name: str) -> str:
+        p = Path(rel)
+        if p.name.startswith(name):
+            return rel
+        new = str(p.with_name(f"{name}__{p.name}"))
+        src = self.dir / rel
+        if src.exists():
+            os.replace(src, self.dir / new)
+        return new

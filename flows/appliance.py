@@ -1,0 +1,37 @@
+"""The /appliance pages (vendor menu paths and labels) and the certificate export of the seed's 11 steps."""
+from __future__ import annotations
+
+from flows.base import Page
+from flows.certificate import ExportCertificate
+
+ONPREM_CLOUD = ("onprem", "cloud")
+
+PAGES: list[Page] = [
+    Page("appliance.status.basics", "appliance", ("Status", "Basics"),
+         ("Serial Number", "Base Software Version", "Appliance Version"),
+         step="identity", diff="expected",
+         must_match=("Appliance Version", "Base Software Version", "Model"),
+         volatile=("System Time", "Uptime", "Current Time", "Time")),
+    Page("appliance.networking.ip_configuration", "appliance", ("Networking", "IP Configuration"),
+         ("Default Gateway", "DNS", "IP Configuration"), expand=("Show details", "Show Details"),
+         step="ip_configuration", diff="expected",
+         volatile=(r".*Link Detected.*",)),
+    Page("appliance.networking.static_routes", "appliance", ("Networking", "Static Routes"),
+         ("Static Routes", "Destination"), step="static_routes", diff="expected"),
+    Page("appliance.networking.snmp", "appliance", ("Networking", "SNMP"),
+         ("Community Name", "SNMPv2", "SNMPv3"), step="snmp", diff="expected"),
+    Page("appliance.security.certificates", "appliance", ("Security", "Certificates"),
+         ("Alternative Name", "Other Certificates", "Issued To"), deployments=ONPREM_CLOUD,
+         step="certificate", diff="must_match"),
+    Page("appliance.security.ssl_tls", "appliance", ("Security", "SSL/TLS Configuration"),
+         ("Cipher", "TLS"), deployments=ONPREM_CLOUD, step="ssl_tls", diff="must_match"),
+    Page("appliance.security.appliance_administration", "appliance", ("Security", "Appliance Administration"),
+         ("Syslog", "Login Agreement", "Accepted Addresses"), step="appliance_administration",
+         diff="expected", must_match=(r".*Agreement.*", r".*Syslog.*", r"Message Format", r".*Cipher.*")),
+    Page("appliance.security.email_configuration", "appliance", ("Security", "Email Configuration"),
+         ("SMTP", "Email Configuration"), step="email_configuration", diff="must_match"),
+    Page("appliance.users", "appliance", ("Users",), ("Username", "Display Name", "Users"),
+         diff="expected", required=False),
+]
+
+ACTIONS = [ExportCertificate()]

@@ -1,0 +1,105 @@
+"""Logging in to /appliance and /login: the agreement, the credentials form, the 2FA code."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pyotp
+
+from capture.errors import LoginFailed
+
+# Marks the form fields by their role in the form, not by any id: the one password input, the text
+# input before it (username), or the single text input of a 2FA page.
+_MARK_JS = """
+(kind) => {
+  const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length > 0;
+  const inputs = [...document.querySelectorAll('input')].filter((e) =>
+    !['hidden', 'submit', 'button', 'image', 'reset', 'checkbox', 'radio'].includes((e.type || '').toLowerCase()) && vis(e));
+  document.querySelectorAll('[data-btc-auth]').forEach((e) => e.removeAttribute('data-btc-auth'));
+  if (kind === 'login') {
+    const pw = inputs.find((e) => e.type === 'password');
+    if (!pw) return false;
+    const before = inputs.filter((e) => e !== pw && (pw.compareDocumentPosition(e) & Node.DOCUMENT_POSITION_PRECEDING));
+    const user = before[before.length - 1] || inputs.find((e) => e !== pw);
+    pw.setAttribute('data-btc-auth', 'password');
+    if (user) user.setAttribute('data-btc-auth', 'username');
+    return true;
+  }
+  const code = inputs.find((e) => e.type !== 'password');
+  if (!code) return false;
+  code.setAttribute('data-btc-auth', 'code');
+  return true;
+}
+"""
+
+
+@dataclass
+class Credentials:
+    username: str
+    password: str
+    totp_secret: str | None = None
+    ask_code: Callable[[], str] | None = None  # prompt for a code when no TOTP secret is configured
+
+    def code(self) -> str | None:
+        if self.totp_secret:
+            return pyotp.TOTP(self.totp_secret).now()
+        return self.ask_code() if self.ask_code else None
+
+
+def login_with(creds: Credentials) -> Callable[[Any], Any]:
+    """Return the login routine a Session calls at start and after a bounce."""
+
+    async def login(s: Any) -> None:
+        await s.open_home()
+        tried: set[str] = set()
+        agreements = 0
+        for _ in range(8):
+            st = await s.nav.state()
+            state = st["state"]
+            if state == "loading":
+                await s.page.wait_for_load_state("load")
+                continue
+            if state == "content":
+                await s.enter()
+                return
+            if state in tried and state != "agreement":
+                # The same form came back (HTTP 200, as appliances do): the submission was refused.
+                why = st.get("error") or "the same form came back"
+                what = "2FA code" if state == "code" else "credentials"
+                raise LoginFailed(f"{s.name}: /{s.interface} refused the {what}: {why}")
+            tried.add(state)
+            if state == "agreement":
+                agreements += 1
+                if agreements > 2:
+                    raise LoginFailed(f"{s.name}: the login agreement keeps coming back")
+                s.note("accepted the Prerequisite Login Agreement")
+                await _submit(s, s.labels.login("agree"), "agreement")
+            elif state == "login":
+                await s.page.evaluate(_MARK_JS, "login")
+                user = s.page.locator('[data-btc-auth="username"]')
+                if await user.count():
+                    await user.fill(creds.username)
+                await s.page.locator('[data-btc-auth="password"]').fill(creds.password)
+                await _submit(s, s.labels.login("submit"), "login")
+            elif state == "code":
+                code = creds.code()
+                if not code:
+                    raise LoginFailed(f"{s.name}: /{s.interface} asks for a 2FA code, but no TOTP secret is configured "
+                                      "(set secrets.totp_secret, or totp_secret = \"prompt\" in a terminal)")
+                await s.page.evaluate(_MARK_JS, "code")
+                await s.page.locator('[data-btc-auth="code"]').fill(code)
+                await _submit(s, s.labels.login("code_submit"), "login")
+        raise LoginFailed(f"{s.name}: could not log in to /{s.interface} (too many steps)")
+
+    return login
+
+
+async def _submit(s: Any, texts: list[str], purpose: str) -> None:
+    with s.guard.allow(purpose, count=1):
+        loc = await s.nav.find(texts)
+        if loc is None:
+            # Some forms submit on Enter only.
+            await s.page.keyboard.press("Enter")
+        else:
+            await loc.click()
+        await s.nav.settle(nav_window_s=3.0)

@@ -1,0 +1,131 @@
+"""What a flow is: a declarative page entry or an action step, and the visible-text vocabulary they use."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from capture.errors import ConfigError
+
+Deployment = Literal["onprem", "cloud", "hosted"]
+DiffClass = Literal["must_match", "expected", "volatile"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One admin page: how a person reaches it and how to know it is the right one.
+
+    Diff classes: `diff` is the page default; `must_match`, `expected` and `volatile` are label
+    regexes (matched against "Section / Label" and against "Label") that override it.
+    """
+
+    flow: str  # interface.area.page: screenshot name, dossier anchor and diff key
+    interface: Literal["appliance", "login"]
+    menu: tuple[str, ...]  # canonical visible texts, clicked in order
+    landmarks: tuple[str, ...]  # visible text proving we landed on it (any one)
+    deployments: tuple[Deployment, ...] = ("onprem",)
+    secret_labels: tuple[str, ...] = ()  # extra secret label regexes for this page
+    expand: tuple[str, ...] = ()  # toggles to click open before capture ("Show details")
+    step: str | None = None  # procedure step this page is evidence for
+    diff: DiffClass = "must_match"
+    must_match: tuple[str, ...] = ()
+    expected: tuple[str, ...] = ()
+    volatile: tuple[str, ...] = ()
+    required: bool = True  # a missing optional page is noted, not failed
+
+    @property
+    def title(self) -> str:
+        return " > ".join(self.menu)
+
+    def classify(self, section: str, label: str) -> DiffClass:
+        key = f"{section} / {label}"
+        for cls, patterns in (("volatile", self.volatile), ("expected", self.expected), ("must_match", self.must_match)):
+            if any(re.fullmatch(p, label, re.I) or re.fullmatch(p, key, re.I) for p in patterns):
+                return cls  # type: ignore[return-value]
+        return self.diff
+
+
+class Action(Protocol):
+    """A step that does more than read a page: certificate export, backup and key downloads."""
+
+    name: str
+    interface: Literal["appliance", "login", "api"]
+    deployments: tuple[Deployment, ...]
+    step: str
+
+    async def run(self, ctx: Any) -> None: ...
+
+
+@dataclass
+class Labels:
+    """The merged label vocabulary (ours, then the user's file on top)."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, *extra: Path | str | None) -> "Labels":
+        data = tomllib.loads(Path(__file__).with_name("labels.toml").read_text())
+        for path in extra:
+            if not path:
+                continue
+            try:
+                user = tomllib.loads(Path(path).read_text())
+            except FileNotFoundError:
+                raise ConfigError(f"labels file not found: {path}") from None
+            except tomllib.TOMLDecodeError as e:
+                raise ConfigError(f"labels file {path}: {e}") from None
+            data = _merge(data, user)
+        return cls(data)
+
+    def variants(self, text: str) -> list[str]:
+        """The text itself plus every alias, user aliases first."""
+        out = [text] + list(self.data.get("aliases", {}).get(text, []))
+        return list(dict.fromkeys(out))
+
+    def login(self, key: str) -> list[str]:
+        return list(self.data.get("login", {}).get(key, []))
+
+    @property
+    def login_vocab(self) -> dict[str, list[str]]:
+        return {k: self.login(k) for k in ("submit", "agree", "code", "code_submit")}
+
+    @property
+    def secret_patterns(self) -> list[str]:
+        return list(self.data.get("secrets", {}).get("label_patterns", []))
+
+    @property
+    def not_secret(self) -> list[str]:
+        return list(self.data.get("secrets", {}).get("not_secret", []))
+
+    @property
+    def destructive_text(self) -> list[str]:
+        return list(self.data.get("guard", {}).get("destructive_text", []))
+
+    @property
+    def destructive_url(self) -> list[str]:
+        return list(self.data.get("guard", {}).get("destructive_url", []))
+
+    def apply(self, page: Page) -> Page:
+        """A user's [pages."flow"] table may replace menu, landmarks, expand or secret labels."""
+        over = self.data.get("pages", {}).get(page.flow)
+        if not over:
+            return page
+        allowed = {"menu", "landmarks", "expand", "secret_labels", "must_match", "expected", "volatile"}
+        bad = set(over) - allowed
+        if bad:
+            raise ConfigError(f"labels [pages.\"{page.flow}\"]: unknown key(s) {sorted(bad)}; allowed {sorted(allowed)}")
+        return replace(page, **{k: tuple(v) for k, v in over.items()})
+
+
+def _merge(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in user.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        elif isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = list(dict.fromkeys(v + out[k]))
+        else:
+            out[k] = v
+    return out

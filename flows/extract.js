@@ -1,0 +1,324 @@
+// Generic extractor: everything a person sees on an admin page, as sections of label→value fields,
+// tables with headers, and loose text. It knows no ids or classes of any appliance: labels come from
+// <label>, aria, table headers, definition lists and visual label/value pairs. Secret values are never
+// returned as values: their elements are marked data-btc-secret (masked in the screenshot) and the
+// raw values are handed back separately, only so the caller can scrub them from every stored string.
+(opts) => {
+  const norm = (s) => (s || "").replace(/[\u00a0\s]+/g, " ").trim();
+  const toRes = (a) => (a || []).map((s) => new RegExp("^(?:" + s + ")$", "i"));
+  const SECRET = toRes(opts.secretPatterns).concat(toRes(opts.extraSecret));
+  const NOT_SECRET = toRes(opts.notSecret);
+  const cleanLabel = (l) => norm(l).replace(/[\s:*]+$/, "").trim();
+  const secretLabel = (l) => {
+    const c = cleanLabel(l);
+    return !!c && SECRET.some((r) => r.test(c)) && !NOT_SECRET.some((r) => r.test(c));
+  };
+  const SKIP = "script,style,noscript,template,nav,[role=navigation],[role=menubar],[role=menu],[role=tablist],[aria-hidden=true]";
+  const CONTROL = "input,select,textarea";
+  const INLINE = new Set(["SPAN", "B", "STRONG", "EM", "I", "A", "CODE", "SMALL", "LABEL", "ABBR", "TIME", "BR",
+    "IMG", "SUP", "SUB", "U", "FONT", "KBD", "SAMP", "VAR", "MARK", "Q", "CITE", "S", "WBR", "TT"]);
+  const visible = (el) => {
+    if (!(el instanceof Element)) return false;
+    if (el.checkVisibility) return el.checkVisibility({ visibilityProperty: true });
+    const s = getComputedStyle(el);
+    return s.display !== "none" && s.visibility !== "hidden" && el.getClientRects().length > 0;
+  };
+  const pageChrome = (el) => {
+    // Page-level header/footer (banner, copyright) is chrome; a <header> inside a section is content.
+    if (!el.matches("header,footer,[role=banner],[role=contentinfo]")) return false;
+    return !el.parentElement.closest("main,article,section,form,fieldset,[role=main]");
+  };
+  const menuList = (el) => {
+    // A list whose every item is a single link is a menu or a tab bar, not content.
+    if (!el.matches("ul,ol")) return false;
+    const items = [...el.children].filter((li) => li.tagName === "LI" && visible(li));
+    if (items.length < 2) return false;
+    return items.every((li) => {
+      const links = li.querySelectorAll("a,button,[role=link],[role=tab]");
+      return links.length >= 1 && norm(li.innerText) === norm([...links].map((a) => a.innerText).join(" "));
+    });
+  };
+
+  const secrets = [];
+  const handled = new Set();
+  const consumed = new Set(); // elements and text nodes read as some control's label
+  const sections = [];
+  let cur = { title: opts.pageTitle || "", fields: [], tables: [], text: [] };
+  sections.push(cur);
+  const open = (title) => {
+    title = norm(title);
+    if (!title) return;
+    if (!cur.fields.length && !cur.tables.length && !cur.text.length && sections.length > 1) {
+      cur.title = title; // consecutive headings: the nearer one names the section
+      return;
+    }
+    cur = { title, fields: [], tables: [], text: [] };
+    sections.push(cur);
+  };
+  const markSecret = (el, value) => {
+    el.setAttribute("data-btc-secret", "1");
+    if (value) secrets.push(value);
+  };
+
+  const textOf = (el) => {
+    // innerText without the text of nested controls (e.g. a <label> wrapping its checkbox).
+    if (!el) return "";
+    if (!el.querySelector || !el.querySelector("input,select,textarea,button")) return norm(el.innerText || el.textContent);
+    const clone = el.cloneNode(true);
+    clone.querySelectorAll("input,select,textarea,button").forEach((c) => c.remove());
+    return norm(clone.textContent);
+  };
+  const prevText = (el) => {
+    for (let p = el, depth = 0; p && depth < 3; p = p.parentElement, depth++) {
+      for (let s = p.previousSibling; s; s = s.previousSibling) {
+        if (s.nodeType === 3 && norm(s.textContent)) { consumed.add(s); return norm(s.textContent); }
+        if (s.nodeType !== 1 || !visible(s)) continue;
+        if (s.matches("button,input[type=submit],input[type=button]")) continue;
+        if (s.matches(CONTROL) || s.querySelector(CONTROL)) break;
+        const t = textOf(s);
+        if (t && t.length <= 80) { consumed.add(s); return t; }
+        break;
+      }
+      if (p.parentElement && p.parentElement.matches("td,th,form,fieldset,body,section,main,article")) break;
+    }
+    return "";
+  };
+  const nextText = (el) => {
+    for (let s = el.nextSibling; s; s = s.nextSibling) {
+      if (s.nodeType === 3 && norm(s.textContent)) { consumed.add(s); return norm(s.textContent); }
+      if (s.nodeType === 1 && !s.matches(CONTROL)) { const t = textOf(s); if (t) { consumed.add(s); return t; } }
+      if (s.nodeType === 1) break;
+    }
+    return "";
+  };
+  const rowLabel = (el) => {
+    const cell = el.closest("td,th");
+    if (!cell) return "";
+    const row = cell.parentElement;
+    const th = [...row.children].find((c) => c !== cell && c.tagName === "TH");
+    if (th) return textOf(th);
+    const prev = cell.previousElementSibling;
+    if (prev && !prev.querySelector(CONTROL)) return textOf(prev);
+    return "";
+  };
+  const labelCache = new Map();
+  const labelFor = (el) => {
+    if (!labelCache.has(el)) labelCache.set(el, computeLabel(el));
+    return labelCache.get(el);
+  };
+  const computeLabel = (el) => {
+    const isBox = el.matches("input[type=checkbox],input[type=radio]");
+    if (el.labels && el.labels.length) {
+      const t = [...el.labels].map(textOf).filter(Boolean).join(" ");
+      if (t) return t;
+    }
+    const by = el.getAttribute("aria-labelledby");
+    if (by) {
+      const t = by.split(/\s+/).map((id) => textOf(document.getElementById(id))).filter(Boolean).join(" ");
+      if (t) return t;
+    }
+    if (el.getAttribute("aria-label")) return norm(el.getAttribute("aria-label"));
+    if (isBox) { const t = nextText(el); if (t) return t; }
+    return rowLabel(el) || prevText(el) || norm(el.title) || norm(el.placeholder) || "";
+  };
+  const controlValue = (el) => {
+    if (el.tagName === "SELECT") {
+      const sel = [...el.selectedOptions].map((o) => norm(o.textContent));
+      return { value: sel.join(", "), kind: "select" };
+    }
+    if (el.tagName === "TEXTAREA") return { value: el.value.replace(/\r\n/g, "\n").trim(), kind: "textarea" };
+    const type = (el.type || "text").toLowerCase();
+    if (type === "checkbox") return { value: el.checked ? "on" : "off", kind: "checkbox" };
+    if (type === "radio") return { value: el.checked ? "on" : "off", kind: "radio" };
+    if (type === "password") return { value: el.value, kind: "password" };
+    return { value: norm(el.value), kind: "text" };
+  };
+  const SKIP_TYPES = new Set(["hidden", "submit", "button", "reset", "image", "file"]);
+  const usable = (el) => !(el.tagName === "INPUT" && SKIP_TYPES.has((el.type || "").toLowerCase())) && visible(el);
+
+  const field = (label, el, sink) => {
+    const { value, kind } = controlValue(el);
+    const lab = cleanLabel(label) || "(unlabelled " + kind + ")";
+    const textual = kind === "text" || kind === "textarea" || kind === "password";
+    if (kind === "password" || (textual && secretLabel(lab))) {
+      markSecret(el, value);
+      sink.fields.push({ label: lab, value: null, kind, secret: true, is_set: !!value });
+    } else {
+      sink.fields.push({ label: lab, value, kind, secret: false });
+    }
+  };
+  const radioGroup = (el, sink) => {
+    const name = el.name;
+    const group = name ? [...document.querySelectorAll("input[type=radio]")].filter((r) => r.name === name && visible(r)) : [el];
+    group.forEach((r) => handled.add(r));
+    const fs = el.closest("fieldset");
+    let label = (fs && fs.querySelector("legend") && textOf(fs.querySelector("legend"))) || rowLabel(el);
+    if (!label && group.length > 1) label = prevText(group[0].closest("label") || group[0]);
+    const checked = group.find((r) => r.checked);
+    const value = checked ? labelFor(checked) || checked.value : "";
+    if (!label) { label = labelFor(el); }
+    sink.fields.push({ label: cleanLabel(label) || "(unlabelled choice)", value: norm(value), kind: "radio", secret: false });
+  };
+  const doControl = (el, sink) => {
+    if (handled.has(el) || !usable(el)) return;
+    handled.add(el);
+    if (el.matches("input[type=radio]")) return radioGroup(el, sink);
+    field(labelFor(el), el, sink);
+  };
+
+  const cellText = (cell, header) => {
+    const ctrls = [...cell.querySelectorAll(CONTROL)].filter(usable);
+    const parts = [];
+    const own = textOf(cell);
+    ctrls.forEach((c) => {
+      handled.add(c);
+      const { value, kind } = controlValue(c);
+      if (kind === "password" || ((kind === "text" || kind === "textarea") && secretLabel(header))) {
+        markSecret(c, value);
+        parts.push("[redacted]");
+      } else if (kind === "checkbox" || kind === "radio") {
+        parts.push(value);
+      } else if (value) parts.push(value);
+    });
+    if (own) parts.unshift(own);
+    if (!ctrls.length && secretLabel(header) && own) {
+      markSecret(cell, own);
+      return "[redacted]";
+    }
+    return parts.join(" ");
+  };
+  const rowsOf = (table) => [...table.rows].filter((r) => r.closest("table") === table && visible(r));
+  const isLayout = (table) => !!table.querySelector("table,h1,h2,h3,h4,h5,h6,fieldset,dl,form");
+  let tableIndex = 0;
+  const doTable = (table) => {
+    const idx = tableIndex++;
+    table.setAttribute("data-btc-table", String(idx));
+    const rows = rowsOf(table);
+    if (!rows.length) return;
+    const caption = table.caption ? textOf(table.caption) : "";
+    const cells = (r) => [...r.cells].filter((c) => visible(c) || c.cellIndex >= 0);
+    let headerRow = null;
+    const thead = table.tHead && rowsOf(table).find((r) => r.parentElement === table.tHead);
+    if (thead) headerRow = thead;
+    else if (rows.length > 1 && cells(rows[0]).length > 1 && cells(rows[0]).every((c) => c.tagName === "TH")) headerRow = rows[0];
+    const body = rows.filter((r) => r !== headerRow && !(table.tHead && r.parentElement === table.tHead));
+    // Label/value tables: no header row and rows of [label, value] (a <th> or a plain first cell).
+    const kv = !headerRow && body.every((r) => {
+      const c = cells(r);
+      return (c.length === 2 && !c[0].querySelector(CONTROL) && textOf(c[0]).length <= 80) ||
+        (c.length === 1 && (c[0].tagName === "TH" || c[0].colSpan > 1));
+    }) && body.some((r) => cells(r).length === 2);
+    if (kv) {
+      if (caption) open(caption);
+      body.forEach((r, i) => {
+        r.setAttribute("data-btc-row", String(i));
+        const c = cells(r);
+        if (c.length === 1) { open(textOf(c[0])); return; }
+        const label = textOf(c[0]);
+        const ctrls = [...c[1].querySelectorAll(CONTROL)].filter(usable);
+        if (ctrls.length === 1 && !textOf(c[1])) { handled.add(ctrls[0]); field(label, ctrls[0], cur); return; }
+        if (ctrls.length && ctrls.every((x) => x.type === "radio")) { radioGroup(ctrls[0], cur); return; }
+        const value = cellText(c[1], label);
+        const secret = value === "[redacted]";
+        cur.fields.push(secret ? { label: cleanLabel(label), value: null, kind: "row", secret: true, is_set: true }
+          : { label: cleanLabel(label), value, kind: "row", secret: false });
+      });
+      return;
+    }
+    const headers = headerRow ? cells(headerRow).map((c) => textOf(c)) : [];
+    const out = { title: caption || "", headers, rows: [], index: idx };
+    body.forEach((r, i) => {
+      r.setAttribute("data-btc-row", String(i));
+      const c = cells(r);
+      if (c.length === 1 && c[0].colSpan > 1 && headers.length > 1) { // an empty-table notice or a group row
+        const t = textOf(c[0]);
+        if (t) out.rows.push([t]);
+        return;
+      }
+      out.rows.push(c.map((cell, j) => cellText(cell, headers[j] || "")));
+    });
+    cur.tables.push(out);
+  };
+
+  const doDl = (dl) => {
+    let label = "";
+    [...dl.querySelectorAll("dt,dd")].filter((e) => e.closest("dl") === dl && visible(e)).forEach((e) => {
+      if (e.tagName === "DT") { label = textOf(e); return; }
+      const ctrls = [...e.querySelectorAll(CONTROL)].filter(usable);
+      if (ctrls.length === 1 && !textOf(e)) { handled.add(ctrls[0]); field(label, ctrls[0], cur); return; }
+      const value = textOf(e);
+      if (secretLabel(label) && value) { markSecret(e, value); cur.fields.push({ label: cleanLabel(label), value: null, kind: "dl", secret: true, is_set: true }); }
+      else cur.fields.push({ label: cleanLabel(label), value, kind: "dl", secret: false });
+      ctrls.forEach((c) => doControl(c, cur));
+    });
+  };
+
+  const inlineOnly = (el) => [...el.children].every((c) => INLINE.has(c.tagName) && inlineOnly(c)) && !el.querySelector(CONTROL);
+  const labelLike = (el) => el.matches("label,strong,b,th,dt,.label") || /[:：]\s*$/.test(el.innerText || "") ||
+    parseInt(getComputedStyle(el).fontWeight, 10) >= 600;
+  const addText = (t) => {
+    t = norm(t);
+    if (!t) return;
+    const m = t.match(/^([^:]{1,60}?)\s*:\s+(\S.{0,500})$/);
+    if (m && !/^https?$/i.test(m[1])) {
+      const secret = secretLabel(m[1]);
+      cur.fields.push(secret ? { label: cleanLabel(m[1]), value: null, kind: "static", secret: true, is_set: true }
+        : { label: cleanLabel(m[1]), value: m[2].trim(), kind: "static", secret: false });
+      if (secret) secrets.push(m[2].trim());
+      return;
+    }
+    if (!cur.text.includes(t)) cur.text.push(t);
+  };
+  const pairOf = (el) => {
+    // <div><span>Serial Number</span><span>SN123</span></div>: a visual label/value pair.
+    const kids = [...el.children].filter(visible);
+    const loose = [...el.childNodes].some((n) => n.nodeType === 3 && norm(n.textContent));
+    if (kids.length !== 2 || loose || !kids.every(inlineOnly)) return null;
+    const [a, b] = kids.map(textOf);
+    if (!a || !b || a.length > 60 || !labelLike(kids[0])) return null;
+    return [a, b, kids[1]];
+  };
+
+  const walk = (el) => {
+    if (consumed.has(el)) return;
+    if (el.nodeType === 3) { addText(el.textContent); return; }
+    if (el.nodeType !== 1 || el.matches(SKIP) || pageChrome(el) || menuList(el) || !visible(el)) return;
+    const tag = el.tagName;
+    if (el.hasAttribute("data-btc-skip")) return;
+    if (/^H[1-6]$/.test(tag) || el.getAttribute("role") === "heading" || tag === "LEGEND") { open(textOf(el)); return; }
+    if (tag === "TABLE") { if (isLayout(el)) [...el.querySelectorAll("td,th")].filter((c) => c.closest("table") === el).forEach((c) => [...c.childNodes].forEach(walk)); else doTable(el); return; }
+    if (tag === "DL") { doDl(el); return; }
+    if (el.matches(CONTROL)) { doControl(el, cur); return; }
+    if (tag === "BUTTON" || tag === "OPTION" || tag === "SUMMARY" || (tag === "A" && !el.closest("td,dd,li,p"))) return;
+    if (tag === "LABEL" && el.control) { [...el.querySelectorAll(CONTROL)].forEach((c) => doControl(c, cur)); if (!el.contains(el.control) && !handled.has(el.control)) doControl(el.control, cur); return; }
+    if (tag === "LABEL") return; // labels are read with their controls
+    const pair = pairOf(el);
+    if (pair) {
+      const [label, value, vel] = pair;
+      if (secretLabel(label)) { markSecret(vel, value); cur.fields.push({ label: cleanLabel(label), value: null, kind: "static", secret: true, is_set: true }); }
+      else cur.fields.push({ label: cleanLabel(label), value, kind: "static", secret: false });
+      return;
+    }
+    if (inlineOnly(el) && !el.querySelector("label")) {
+      // A block of inline text: one unit, unless it is only a link (actions, not values).
+      if (tag === "A" || (el.children.length === 1 && el.children[0].tagName === "A" && norm(el.children[0].innerText) === norm(el.innerText))) return;
+      const labelEl = [...el.children].find((c) => c.matches("label,strong,b") && /[:：]\s*$/.test(c.innerText || ""));
+      if (labelEl && secretLabel(labelEl.innerText)) {
+        const value = norm(el.innerText).slice(norm(labelEl.innerText).length).trim();
+        markSecret(el, value);
+        cur.fields.push({ label: cleanLabel(labelEl.innerText), value: null, kind: "static", secret: true, is_set: !!value });
+        return;
+      }
+      addText(el.innerText);
+      return;
+    }
+    [...el.childNodes].forEach(walk);
+  };
+  const root = document.querySelector("main,[role=main]") || document.body;
+  // Pre-pass: read every control's label first, so label text met earlier in the walk is not
+  // mistaken for loose text.
+  root.querySelectorAll(CONTROL).forEach((c) => { if (usable(c)) labelFor(c); });
+  [...root.childNodes].forEach(walk);
+  const out = sections.filter((s) => s.fields.length || s.tables.length || s.text.length);
+  return { sections: out, secrets: [...new Set(secrets.filter(Boolean))], title: document.title, url: location.href };
+}

@@ -1,0 +1,69 @@
+"""Generic extractors: run extract.js on a page and turn its output into manifest sections."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from capture.records import REDACTED, Field, Section, Table
+
+# Opening collapsed content a person would open to read it (<details>, "Show details" toggles is per
+# page) and un-clipping inner scroll boxes, so the full-page screenshot shows what the DOM holds.
+_PREPARE_JS = """
+() => {
+  document.querySelectorAll('details:not([open])').forEach((d) => d.setAttribute('open', ''));
+  for (const el of document.querySelectorAll('body *')) {
+    const s = getComputedStyle(el);
+    if (!/(auto|scroll|hidden)/.test(s.overflowY + s.overflow) || el.scrollHeight <= el.clientHeight + 4) continue;
+    if (el === document.body || el === document.documentElement) continue;
+    el.style.setProperty('max-height', 'none', 'important');
+    el.style.setProperty('height', 'auto', 'important');
+    el.style.setProperty('overflow', 'visible', 'important');
+  }
+}
+"""
+
+
+@cache
+def _extract_js() -> str:
+    return (Path(__file__).with_name("extract.js")).read_text()
+
+
+@dataclass
+class Extraction:
+    sections: list[Section]
+    secrets: list[str]  # raw secret values seen on the page: for scrubbing only, never stored
+    title: str
+    url: str
+
+
+def _table(raw: dict[str, Any]) -> Table:
+    return Table(title=raw.get("title") or "", headers=raw.get("headers") or [], rows=raw.get("rows") or [])
+
+
+def _field(raw: dict[str, Any]) -> Field:
+    if raw.get("secret"):
+        return Field(label=raw["label"], value=REDACTED, kind=raw.get("kind", "text"), secret=True,
+                     is_set=bool(raw.get("is_set")))
+    return Field(label=raw["label"], value=raw.get("value"), kind=raw.get("kind", "text"))
+
+
+async def prepare(page: Any) -> None:
+    await page.evaluate(_PREPARE_JS)
+
+
+async def extract(page: Any, *, secret_patterns: list[str], not_secret: list[str],
+                  extra_secret: list[str] = (), page_title: str = "") -> Extraction:
+    raw = await page.evaluate(_extract_js(), {
+        "secretPatterns": list(secret_patterns), "notSecret": list(not_secret),
+        "extraSecret": list(extra_secret), "pageTitle": page_title,
+    })
+    sections = [
+        Section(title=s.get("title") or "", fields=[_field(f) for f in s.get("fields", [])],
+                tables=[_table(t) for t in s.get("tables", [])], text=s.get("text", []))
+        for s in raw["sections"]
+    ]
+    return Extraction(sections=sections, secrets=raw.get("secrets", []), title=raw.get("title", ""),
+                      url=raw.get("url", ""))
+

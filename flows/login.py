@@ -1,0 +1,195 @@
+"""The /login pages, and the NSB backup (UI button or Backup API), Vault encryption key and Sync Now steps."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from capture.errors import CaptureError, DownloadError, NavigationError
+from flows.base import Page
+
+ALL = ("onprem", "cloud", "hosted")
+
+INFORMATION = Page("login.status.information", "login", ("Status", "Information"), ("Product Version", "Product Build"),
+                   deployments=ALL, step="product_version", diff="must_match",
+                   expected=(r".*Role.*", r".*Host ?name.*", r".*Appliance.*", r".*Serial.*", r".*Status.*"),
+                   volatile=(r".*Uptime.*", r".*Time.*", r".*Logged In.*", r".*Sessions?.*", r".*Users? Online.*"))
+SOFTWARE = Page("login.management.software", "login", ("Management", "Software"), ("Download Backup", "Backup Settings"),
+                deployments=ALL, diff="must_match")
+FAILOVER = Page("login.management.failover", "login", ("Management", "Failover"),
+                ("Backup Operations", "Data-Sync", "Data Sync", "Failover"), step="failover", diff="expected",
+                volatile=(r".*Last.*", r".*Status History.*", r".*Time.*", r".*Checked.*"))
+SECURITY = Page("login.management.security", "login", ("Management", "Security"),
+                ("Pre-shared Key", "Pre-Shared Key", "Inter-appliance"), deployments=ALL, step="preshared_key",
+                diff="must_match")
+API = Page("login.management.api_configuration", "login", ("Management", "API Configuration"),
+           ("API Account", "XML API"), deployments=ALL, diff="must_match", required=False)
+
+PAGES: list[Page] = [INFORMATION, SOFTWARE, FAILOVER, SECURITY, API]
+
+# The part of a form that belongs to one button: the inputs after the previous button and before it.
+_SEGMENT_JS = """
+(a) => {
+  const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase();
+  const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : true;
+  const btns = [...document.querySelectorAll('button,input[type=submit],input[type=button],a[role=button],[role=button]')].filter(vis);
+  const label = (b) => norm(b.tagName === 'INPUT' ? b.value : b.innerText);
+  const target = btns.find((b) => a.texts.map(norm).includes(label(b)));
+  if (!target) return null;
+  const prev = btns.filter((b) => b !== target && (b.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_FOLLOWING)).pop();
+  const inSeg = (el) => (el.compareDocumentPosition(target) & Node.DOCUMENT_POSITION_FOLLOWING) &&
+    (!prev || (prev.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING));
+  document.querySelectorAll('[data-btc-seg]').forEach((e) => e.removeAttribute('data-btc-seg'));
+  target.setAttribute('data-btc-seg', a.mark + '-button');
+  const pws = [...document.querySelectorAll('input[type=password]')].filter((e) => vis(e) && inSeg(e));
+  pws.forEach((e) => e.setAttribute('data-btc-seg', a.mark + '-password'));
+  const boxes = [...document.querySelectorAll('input[type=checkbox]')].filter((e) => vis(e) && inSeg(e));
+  const boxLabel = (e) => norm((e.labels && e.labels[0] && e.labels[0].innerText) ||
+    (e.nextSibling && e.nextSibling.textContent) || (e.closest('tr,div,p,li') || e.parentElement).innerText);
+  const hist = boxes.find((e) => a.history.some((h) => boxLabel(e).includes(norm(h))));
+  if (hist) hist.setAttribute('data-btc-seg', a.mark + '-history');
+  return { passwords: pws.length, history: !!hist };
+}
+"""
+
+
+async def _segment(s: Any, button: str, mark: str) -> dict[str, Any]:
+    seg = await s.page.evaluate(_SEGMENT_JS, {"texts": s.labels.variants(button), "mark": mark,
+                                              "history": s.labels.variants("Include logged history")})
+    if not seg:
+        raise NavigationError(f"no {button!r} button on {s.page.url.split('?')[0]}")
+    return seg
+
+
+class BackupUI:
+    """Management > Software > Download Backup, with the backup password and the history option."""
+
+    name = "login.backup.ui"
+    interface = "login"
+    deployments = ALL
+    step = "nsb"
+
+    async def run(self, ctx: Any) -> None:
+        s = ctx.session
+        await s.goto(s.labels.apply(SOFTWARE))
+        seg = await _segment(s, "Download Backup", "nsb")
+        password = ctx.secret("backup_password")
+        if password:
+            if not seg["passwords"]:
+                raise NavigationError("no Backup Password field next to Download Backup")
+            boxes = s.page.locator('[data-btc-seg="nsb-password"]')
+            for i in range(await boxes.count()):  # Backup Password and its confirmation
+                await boxes.nth(i).fill(password)
+        history = ctx.app.take.include_history
+        if seg["history"]:
+            await s.page.locator('[data-btc-seg="nsb-history"]').set_checked(history)
+        elif history:
+            raise NavigationError("no Include logged history checkbox next to Download Backup")
+        button = s.page.locator('[data-btc-seg="nsb-button"]')
+        path = await s.download(lambda: button.click(), "artifacts/login-backup-ui.nsb", "backup download")
+        ctx.add_artifact("nsb", path, "ui", secret_ref="backup_password" if password else None,
+                         options={"include_history": history, "password_protected": bool(password)})
+
+
+class VaultKeyUI:
+    """Management > Software > Backup Vault Encryption Key > Download Vault Encryption Key (password required)."""
+
+    name = "login.vault_key"
+    interface = "login"
+    deployments = ALL
+    step = "vault_key"
+
+    async def run(self, ctx: Any) -> None:
+        s = ctx.session
+        password = ctx.secret("vault_key_password")
+        if not password:
+            raise CaptureError("no vault key password configured (secrets.vault_key_password); the vendor requires one")
+        await s.goto(s.labels.apply(SOFTWARE))
+        seg = await _segment(s, "Download Vault Encryption Key", "vault")
+        if not seg["passwords"]:
+            raise NavigationError("no password field next to Download Vault Encryption Key")
+        boxes = s.page.locator('[data-btc-seg="vault-password"]')
+        for i in range(await boxes.count()):
+            await boxes.nth(i).fill(password)
+        button = s.page.locator('[data-btc-seg="vault-button"]')
+        path = await s.download(lambda: button.click(), "artifacts/vault-encryption-key.bin", "vault key download")
+        ctx.add_artifact("vault_key", path, "ui", secret_ref="vault_key_password",
+                         options={"password_protected": True})
+
+
+class SyncNow:
+    """Management > Failover > Sync Now: the one state-changing click, only when the inventory asks."""
+
+    name = "login.failover.sync_now"
+    interface = "login"
+    deployments = ("onprem",)
+    step = "sync_now"
+
+    async def run(self, ctx: Any) -> None:
+        s = ctx.session
+        await s.goto(s.labels.apply(FAILOVER))
+        loc = await s.nav.find(s.labels.variants("Sync Now"), allow_destructive=True)
+        if loc is None:
+            raise NavigationError("no Sync Now button on Management > Failover (is failover set up?)")
+        with s.guard.allow("sync now (asked for)", count=2):
+            await loc.click()
+            await s.nav.settle()
+        ctx.note("clicked Sync Now on Management > Failover, as the inventory asks (take.sync_now)")
+
+
+class BackupAPI:
+    """The Backup API: POST /oauth2/token (client credentials), then POST /api/backup, streamed to disk."""
+
+    name = "login.backup.api"
+    interface = "api"
+    deployments = ALL
+    step = "nsb"
+
+    async def run(self, ctx: Any) -> None:
+        from capture.fetch import ApiClient
+
+        client_id, secret = ctx.app.accounts.api_client_id, ctx.secret("api_client_secret")
+        if not (client_id and secret):
+            raise CaptureError("no API client configured (accounts.api_client_id and secrets.api_client_secret)")
+        base = re.sub(r"/(login|appliance)/?$", "", ctx.app.url or ctx.app.login_url).rstrip("/")
+        password = ctx.secret("backup_password")
+        async with ApiClient(ctx) as api:
+            token = await api.token(f"{base}/oauth2/token", client_id, secret)
+            body = {"password": password} if password else None
+            path = await api.download("POST", f"{base}/api/backup", "artifacts/login-backup-api.nsb",
+                                      bearer=token, json=body)
+        ctx.add_artifact("nsb", path, "api", sha256=api.last_sha256, secret_ref="backup_password" if password else None,
+                         options={"include_history": True, "password_protected": bool(password),
+                                  "note": "the Backup API includes logged data"})
+
+
+def nsb_steps(mode: str, api_ready: bool) -> list[Any]:
+    """auto: the API when credentials are configured, with the UI as fallback; or exactly what was asked."""
+    if mode == "none":
+        return []
+    if mode == "ui" or (mode == "auto" and not api_ready):
+        return [BackupUI()]
+    if mode == "api":
+        return [BackupAPI()]
+    if mode == "both":
+        return [BackupAPI(), BackupUI()]
+    return [FallbackToUI(BackupAPI(), BackupUI())]
+
+
+class FallbackToUI:
+    """Try the API; if it fails, note why and take the backup through the UI button."""
+
+    name = "login.backup"
+    interface = "login"
+    deployments = ALL
+    step = "nsb"
+
+    def __init__(self, first: Any, second: Any) -> None:
+        self.first, self.second = first, second
+
+    async def run(self, ctx: Any) -> None:
+        try:
+            await self.first.run(ctx)
+        except (CaptureError, DownloadError, OSError) as e:
+            ctx.note(f"Backup API failed ({e}); took the backup with the Download Backup button instead")
+            ctx.snapshot.warnings.append(ctx.redactor.scrub(f"Backup API failed: {e}; the UI download was used"))
+            await self.second.run(ctx)
