@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import flows
-from capture import __version__, tls
+from capture import __version__, postprocess, tls
 from capture.browser import Browser
 from capture.config import Appliance, Inventory
 from capture.context import StepContext
@@ -137,17 +137,18 @@ class Runner:
         store = Store(self._output_root(), app.name, self.redactor, resume=self.opt.resume)
         ctx = StepContext(app=app, snapshot=snap, store=store, redactor=self.redactor, secrets=values,
                           secret_refs={r.name: r.where for r in refs}, timeout_s=self.inv.page_timeout,
-                          download_timeout_s=self.inv.download_timeout, on_page=self._on_page(app))
+                          download_timeout_s=self.inv.download_timeout)
+        pending: dict[str, Any] = {}
+        ctx.on_page = self._on_page(ctx, pending)
         api_ready = bool(app.accounts.api_client_id and values.get("api_client_secret"))
         plan = flows.plan(app.deployment, app.take, api_ready=api_ready, labels=labels)
         self.opt.progress.start(app.name, sum(len(v) for v in plan.values()))
         outcomes = await asyncio.gather(*(self._interface(browser, ctx, iface, steps, labels)
                                           for iface, steps in plan.items() if steps))
         if self.opt.ocr is not None:
-            await self._ocr(ctx)
+            await postprocess.collect_ocr(ctx, pending)
         self._identity(snap, labels)
-        from capture import verify_run
-        verify_run.verify_artifacts(ctx)
+        postprocess.verify_artifacts(ctx)
         snap.procedure = procedure.evaluate(snap, asked={"sync_now"} if app.take.sync_now else set())
         snap.finished_at = datetime.now(timezone.utc)
         name = snapshot_name(snap.identity.hostname or app.host, snap.identity, snap.started_at)
@@ -156,9 +157,11 @@ class Runner:
         self.opt.progress.done(app.name, "complete" if code == 0 else f"{len(snap.failures)} problems")
         return Result(app.name, snap, folder, code)
 
-    def _on_page(self, app: Appliance) -> Callable[[PageRecord], None]:
+    def _on_page(self, ctx: StepContext, pending: dict[str, Any]) -> Callable[[PageRecord], None]:
         def cb(rec: PageRecord) -> None:
-            self.opt.progress.step(app.name, rec.title)
+            self.opt.progress.step(ctx.app.name, rec.title)
+            if self.opt.ocr is not None and rec.status == "ok" and rec.screenshot:
+                postprocess.submit_ocr(ctx, self.opt.ocr, rec.flow, rec.screenshot, pending)
         return cb
 
     async def _interface(self, browser: Browser, ctx: StepContext, iface: str, steps: list[Page | Any],
@@ -211,10 +214,6 @@ class Runner:
             ctx.snapshot.log += [f"/{iface}: allowed {a}" for a in guard.allowed]
             await context.close()
         return outcome
-
-    async def _ocr(self, ctx: StepContext) -> None:
-        from capture import ocr_run
-        await ocr_run.ocr_snapshot(ctx, self.opt.ocr)
 
     def _identity(self, snap: Snapshot, labels: Labels) -> None:
         ident = {}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -127,11 +128,11 @@ class Session:
         x.sections = [Section.model_validate(self.redactor.scrub_obj(s.model_dump())) for s in x.sections]
         return x
 
-    async def screenshot(self, rel: str) -> str:
+    async def screenshot(self, rel: str) -> tuple[str, str]:
         png = await self.page.screenshot(full_page=True, mask=[self.page.locator(MASK)], animations="disabled",
                                          caret="hide", timeout=self.timeout_s * 1000)
         self.store.write_bytes(rel, png)
-        return rel
+        return rel, hashlib.sha256(png).hexdigest()
 
     async def capture(self, page: Page) -> PageRecord:
         """Reach, read and photograph one page. A failure is returned as a failed record, never raised."""
@@ -152,7 +153,7 @@ class Session:
             rec.url = self.redactor.scrub(x.url)
             rec.page_title = self.redactor.scrub(x.title)
             rec.captured_at = datetime.now(timezone.utc)
-            rec.screenshot = await self.screenshot(f"pages/{page.flow}.png")
+            rec.screenshot, rec.screenshot_sha256 = await self.screenshot(f"pages/{page.flow}.png")
         except Exception as e:
             return await self._failed(page, e)
         rec.notes = [n for n in self.notes if n.startswith(page.title)]

@@ -1,7 +1,6 @@
 """Snapshot folders: naming after the Status page, atomic writes, modes 0600/0700, the manifest."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -15,6 +14,7 @@ from typing import IO, Iterator
 from capture.errors import ConfigError
 from capture.records import Identity, Snapshot
 from capture.redact import Redactor
+from capture.verify import sha256_file  # noqa: F401  (re-exported for the capture steps)
 
 MANIFEST = "manifest.json"
 PARTIAL_MANIFEST = "manifest.partial.json"
@@ -49,14 +49,6 @@ def snapshot_name(hostname: str, ident: Identity, captured: datetime) -> str:
         _safe(ident.serial_number, "serial-unknown"), "base-" + _safe(ident.base_software_version, "unknown"),
         compact_time(ident.system_time, captured),
     ])
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fsync_dir(path: Path) -> None:
