@@ -1,7 +1,56 @@
-"""Command layer (placeholder until the CLI issue): parse, call one function, map errors to exit codes."""
+"""Command layer: parse arguments, call one function, map errors to exit codes (thin; logic lives elsewhere)."""
+from __future__ import annotations
+
 import sys
 
+import click
 
-def main() -> None:
-    print("bt-capture: not yet implemented", file=sys.stderr)
-    sys.exit(2)
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bt-capture")
+def cli() -> None:
+    """bt-capture: verified recovery dossiers of BeyondTrust B Series Appliances."""
+
+
+@cli.command()
+@click.option("--pair", is_flag=True, help="A failover pair (bt1 primary, bt2 backup).")
+@click.option("--count", type=click.IntRange(1, 250), default=1, show_default=True,
+              help="N independent appliances (bt01…, site01…).")
+@click.option("--cloud", "mode", flag_value="cloud", help="A BeyondTrust Cloud site (minimal /appliance via /login).")
+@click.option("--hosted", "mode", flag_value="hosted", help="A BeyondTrust-hosted site (/login only).")
+@click.option("--onprem", "mode", flag_value="onprem", default=True, hidden=True)
+@click.option("--version", "version", type=click.Choice(["23.3", "25.1"]), default="25.1", show_default=True)
+@click.option("--no-agreement", is_flag=True, help="No /appliance Prerequisite Login Agreement.")
+@click.option("--no-totp", is_flag=True, help="No two-factor code on /login.")
+@click.option("--latency-ms", type=click.IntRange(0), default=0, show_default=True, help="Delay added to every request.")
+@click.option("--nsb-size", type=click.IntRange(64), default=2 * 1024 * 1024, show_default=True,
+              help="Size of every .nsb backup in bytes (streamed).")
+@click.option("--idle-timeout", type=float, default=600.0, show_default=True, help="Session idle timeout (s).")
+@click.option("--drift", is_flag=True, help="Pair only: peer 2 has another certificate key and cipher set.")
+@click.option("--inject-markup", is_flag=True, help="Put HTML/script text into a few visible fields.")
+@click.option("--drop-setting", default=None, help="Empty one setting (syslog, snmp, static_routes, agreement, …).")
+@click.option("--fault", "faults", multiple=True, metavar="NAME=VALUE",
+              help="A fault knob, e.g. hang_page=SNMP, truncate_nsb=1, expire_session_after=5 (repeatable).")
+@click.option("--info-file", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also write the info JSON here (mode 0600).")
+def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool, no_totp: bool, latency_ms: int,
+             nsb_size: int, idle_timeout: float, drift: bool, inject_markup: bool, drop_setting: str | None,
+             faults: tuple[str, ...], info_file: str | None) -> None:
+    """Serve simulated appliances over HTTPS on loopback; print their details as JSON; run until Ctrl-C."""
+    from fixtures.options import Faults, SimOptions
+    from fixtures.server import serve_forever
+
+    try:
+        options = SimOptions(pair=pair, count=count, mode=mode or "onprem", version=version,
+                             agreement=not no_agreement, totp=not no_totp, latency_ms=latency_ms,
+                             nsb_size=nsb_size, idle_timeout=idle_timeout, drift=drift, inject_markup=inject_markup,
+                             drop_setting=drop_setting, faults=Faults.parse(list(faults)))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    serve_forever(options, info_file, echo=lambda text: (click.echo(text), sys.stdout.flush()))
+
+
+main = cli
+
+if __name__ == "__main__":
+    main()
