@@ -84,8 +84,10 @@ def login_login(page: Any, appl: dict[str, Any], url: str | None = None) -> None
 
 def click_menu(page: Any, *labels: str) -> None:
     """Navigate the way a person does: click visible menu/tab text in order."""
-    for label in labels:
-        page.get_by_role("link", name=label, exact=True).first.click()
+    for i, label in enumerate(labels):
+        links = page.get_by_role("link", name=label, exact=True).or_(page.get_by_role("tab", name=label, exact=True))
+        # The top menu comes first in the page; later labels are sub-links/tabs, which come after it.
+        (links.first if i == 0 else links.last).click()
         page.wait_for_load_state()
 
 
@@ -140,3 +142,63 @@ def api_token(client: httpx.Client, base: str, creds: dict[str, str]) -> str:
                     auth=(creds["client_id"], creds["client_secret"]))
     r.raise_for_status()
     return r.json()["access_token"]
+
+
+def control(page: Any, label: str) -> Any:
+    """The input a label names: <label for> (25.1) or the <td> beside a row's <th> (23.3)."""
+    loc = page.get_by_label(label, exact=True)
+    if loc.count():
+        return loc.first
+    xp = (f"xpath=//th[normalize-space()={_xq(label)}]/following-sibling::td[1]"
+          "//*[self::input or self::select or self::textarea]")
+    return page.locator(xp).first
+
+
+def _xq(s: str) -> str:
+    return f'"{s}"' if '"' not in s else "concat('" + s.replace("'", "',\"'\",'") + "')"
+
+
+def visible_text(page: Any) -> str:
+    return page.locator("body").inner_text()
+
+
+def _csrf(html: str) -> str:
+    import re
+
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "no CSRF token on the page"
+    return m.group(1)
+
+
+def http_appliance_login(client: httpx.Client, appl: dict[str, Any]) -> None:
+    """Log in to /appliance with plain HTTP requests (agreement first when shown)."""
+    r = client.get(appl["appliance_url"])
+    if "I Agree" in r.text:
+        r = client.post(f"{appl['base_url']}/appliance/agreement", data={"csrf_token": _csrf(r.text),
+                                                                          "next": "/appliance"},
+                        follow_redirects=True)
+    creds = appl["credentials"]["appliance"]
+    r = client.post(f"{appl['base_url']}/appliance/login", follow_redirects=True,
+                    data={"csrf_token": _csrf(r.text), "username": creds["username"],
+                          "password": creds["password"], "next": "/appliance"})
+    assert "Log Out" in r.text, "HTTP login to /appliance failed"
+
+
+def http_login_login(client: httpx.Client, appl: dict[str, Any]) -> httpx.Response:
+    r = client.get(appl["login_url"])
+    creds = appl["credentials"]["login"]
+    r = client.post(f"{appl['base_url']}/login/authenticate", follow_redirects=True,
+                    data={"csrf_token": _csrf(r.text), "username": creds["username"],
+                          "password": creds["password"], "next": "/login"})
+    if 'name="code"' in r.text:
+        r = client.post(f"{appl['base_url']}/login/verify", follow_redirects=True,
+                        data={"csrf_token": _csrf(r.text), "code": pyotp.TOTP(creds["totp_secret"]).now(),
+                              "next": "/login"})
+    assert "Log Out" in r.text, "HTTP login to /login failed"
+    return r
+
+
+def form_post(client: httpx.Client, page_url: str, form_id: str, fields: dict[str, str], **kw: Any) -> httpx.Response:
+    """Submit one of a page's forms the way a browser would (fresh CSRF token from the page)."""
+    r = client.get(page_url)
+    return client.post(page_url, data={"csrf_token": _csrf(r.text), "form_id": form_id, **fields}, **kw)
