@@ -24,6 +24,7 @@ PSM = 11        # sparse text: best recall on admin pages (see bench/ocr_bench.p
 SCALE = 2       # screen fonts are ~13 px; tesseract's LSTM wants glyphs ≥ 20 px
 BAND = 1600     # tall screenshots are cut into bands of about this many source pixels, at blank rows
 LANG = "eng"
+AUTOCONTRAST = 0
 
 
 class OcrOutput(Model):
@@ -56,6 +57,8 @@ def preprocess(img: Image.Image, scale: int = SCALE) -> Image.Image:
     """Grayscale, dark regions inverted (LSTM wants dark text on light), upscaled with LANCZOS."""
     gray = ImageOps.grayscale(img.convert("RGB"))
     gray = invert_dark_regions(gray)
+    if AUTOCONTRAST:
+        gray = ImageOps.autocontrast(gray, cutoff=AUTOCONTRAST)
     if scale != 1:
         gray = gray.resize((gray.width * scale, gray.height * scale), Image.LANCZOS)
     return gray

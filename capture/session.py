@@ -121,9 +121,7 @@ class Session:
 
     async def read(self, page: Page) -> extract.Extraction:
         await extract.prepare(self.page)
-        x = await extract.extract(self.page, secret_patterns=self.labels.secret_patterns,
-                                  not_secret=self.labels.not_secret, extra_secret=list(page.secret_labels),
-                                  page_title=page.title)
+        x = await extract.extract(self.page, self.labels, extra_secret=list(page.secret_labels), page_title=page.title)
         self.redactor.add(*x.secrets)
         x.sections = [Section.model_validate(self.redactor.scrub_obj(s.model_dump())) for s in x.sections]
         return x
@@ -169,8 +167,7 @@ class Session:
     async def failure_screenshot(self, flow: str) -> str | None:
         """Evidence of what the page showed when a step failed (secrets still masked)."""
         try:
-            await extract.extract(self.page, secret_patterns=self.labels.secret_patterns,
-                                  not_secret=self.labels.not_secret)  # marks secret fields for the mask
+            await extract.extract(self.page, self.labels)  # marks secret fields for the mask
         except Exception:
             pass
         try:

@@ -100,6 +100,10 @@ class Labels:
         return list(self.data.get("secrets", {}).get("not_secret", []))
 
     @property
+    def heading_patterns(self) -> list[str]:
+        return list(self.data.get("extract", {}).get("heading_patterns", []))
+
+    @property
     def destructive_text(self) -> list[str]:
         return list(self.data.get("guard", {}).get("destructive_text", []))
 

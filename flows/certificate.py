@@ -7,6 +7,7 @@ from typing import Any
 
 from capture.errors import CaptureError, NavigationError
 from flows.base import Page
+from flows.extract import control
 
 CERTS = Page("appliance.security.certificates", "appliance", ("Security", "Certificates"),
              ("Alternative Name", "Other Certificates", "Issued To"), deployments=("onprem", "cloud"))
@@ -155,8 +156,7 @@ class ExportCertificate:
 
 
 async def _check(s: Any, variants: list[str]) -> None:
-    pattern = re.compile(r"^\s*(" + "|".join(re.escape(v) for v in variants) + r")\s*:?\s*$", re.I)
-    box = s.page.get_by_label(pattern)
-    if not await box.count():
+    box = await control(s.page, s.labels, variants)
+    if box is None:
         raise NavigationError(f"no {variants[0]!r} checkbox on the export page")
-    await box.first.check()
+    await box.check()

@@ -8,6 +8,8 @@
   const toRes = (a) => (a || []).map((s) => new RegExp("^(?:" + s + ")$", "i"));
   const SECRET = toRes(opts.secretPatterns).concat(toRes(opts.extraSecret));
   const NOT_SECRET = toRes(opts.notSecret);
+  const HEADING = toRes(opts.headingPatterns);
+  const isHeading = (t) => HEADING.some((r) => r.test(norm(t)));
   const cleanLabel = (l) => norm(l).replace(/[\s:*]+$/, "").trim();
   const secretLabel = (l) => {
     const c = cleanLabel(l);
@@ -42,6 +44,8 @@
   const secrets = [];
   const handled = new Set();
   const consumed = new Set(); // elements and text nodes read as some control's label
+  const chrome = []; // page banners (where the logout link sits): never content
+  const inChrome = (n) => chrome.some((c) => c.contains(n));
   const sections = [];
   let cur = { title: opts.pageTitle || "", fields: [], tables: [], text: [] };
   sections.push(cur);
@@ -139,6 +143,7 @@
   const field = (label, el, sink) => {
     const { value, kind } = controlValue(el);
     const lab = cleanLabel(label) || "(unlabelled " + kind + ")";
+    el.setAttribute("data-btc-label", lab);
     const textual = kind === "text" || kind === "textarea" || kind === "password";
     if (kind === "password" || (textual && secretLabel(lab))) {
       markSecret(el, value);
@@ -187,7 +192,14 @@
     }
     return parts.join(" ");
   };
-  const rowsOf = (table) => [...table.rows].filter((r) => r.closest("table") === table && visible(r));
+  const rowsOf = (table) => [...table.rows].filter((r) => r.closest("table") === table && visible(r) && !consumed.has(r) && !inChrome(r));
+  const menuTable = (table) => {
+    const cs = [...table.querySelectorAll("td,th")].filter((c) => c.closest("table") === table && norm(c.innerText));
+    return cs.length >= 2 && cs.every((c) => {
+      const links = c.querySelectorAll("a,button,[role=link],[role=tab]");
+      return links.length && norm(c.innerText) === norm([...links].map((a) => a.innerText).join(" "));
+    });
+  };
   const isLayout = (table) => !!table.querySelector("table,h1,h2,h3,h4,h5,h6,fieldset,dl,form");
   let tableIndex = 0;
   const doTable = (table) => {
@@ -216,7 +228,12 @@
         if (c.length === 1) { open(textOf(c[0])); return; }
         const label = textOf(c[0]);
         const ctrls = [...c[1].querySelectorAll(CONTROL)].filter(usable);
-        if (ctrls.length === 1 && !textOf(c[1])) { handled.add(ctrls[0]); field(label, ctrls[0], cur); return; }
+        if (ctrls.length === 1 && !ctrls[0].matches("input[type=radio]")) {
+          handled.add(ctrls[0]);
+          field(label, ctrls[0], cur);
+          addText(textOf(c[1])); // help text beside the control
+          return;
+        }
         if (ctrls.length && ctrls.every((x) => x.type === "radio")) { radioGroup(ctrls[0], cur); return; }
         const value = cellText(c[1], label);
         const secret = value === "[redacted]";
@@ -258,7 +275,8 @@
     parseInt(getComputedStyle(el).fontWeight, 10) >= 600;
   const addText = (t) => {
     t = norm(t);
-    if (!t) return;
+    if (!t || !/[\p{L}\p{N}]/u.test(t)) return; // separators such as "|" are not content
+    if (isHeading(t)) { open(t); return; }
     const m = t.match(/^([^:]{1,60}?)\s*:\s+(\S.{0,500})$/);
     if (m && !/^https?$/i.test(m[1])) {
       const secret = secretLabel(m[1]);
@@ -280,12 +298,13 @@
   };
 
   const walk = (el) => {
-    if (consumed.has(el)) return;
+    if (consumed.has(el) || inChrome(el)) return;
     if (el.nodeType === 3) { addText(el.textContent); return; }
     if (el.nodeType !== 1 || el.matches(SKIP) || pageChrome(el) || menuList(el) || !visible(el)) return;
     const tag = el.tagName;
     if (el.hasAttribute("data-btc-skip")) return;
     if (/^H[1-6]$/.test(tag) || el.getAttribute("role") === "heading" || tag === "LEGEND") { open(textOf(el)); return; }
+    if (tag === "TABLE" && menuTable(el)) return;
     if (tag === "TABLE") { if (isLayout(el)) [...el.querySelectorAll("td,th")].filter((c) => c.closest("table") === el).forEach((c) => [...c.childNodes].forEach(walk)); else doTable(el); return; }
     if (tag === "DL") { doDl(el); return; }
     if (el.matches(CONTROL)) { doControl(el, cur); return; }
@@ -315,6 +334,13 @@
     [...el.childNodes].forEach(walk);
   };
   const root = document.querySelector("main,[role=main]") || document.body;
+  // The banner is wherever the logout link sits (a header row in table layouts): chrome, not content.
+  const logout = (opts.logout || []).map(norm);
+  [...document.querySelectorAll("a,button")].filter((a) => logout.includes(norm(a.innerText).toLowerCase()) || logout.includes(norm(a.innerText))).forEach((a) => {
+    let c = a.closest("tr") || a.parentElement;
+    while (c && c.parentElement && c.parentElement !== root && norm(c.parentElement.innerText).length < 200) c = c.parentElement;
+    if (c && c !== root && c !== document.body) chrome.push(c);
+  });
   // Pre-pass: read every control's label first, so label text met earlier in the walk is not
   // mistaken for loose text.
   root.querySelectorAll(CONTROL).forEach((c) => { if (usable(c)) labelFor(c); });

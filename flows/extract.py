@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from capture.records import REDACTED, Field, Section, Table
+from flows.base import Labels
 
 # Opening collapsed content a person would open to read it (<details>, "Show details" toggles is per
 # page) and un-clipping inner scroll boxes, so the full-page screenshot shows what the DOM holds.
@@ -53,11 +54,11 @@ async def prepare(page: Any) -> None:
     await page.evaluate(_PREPARE_JS)
 
 
-async def extract(page: Any, *, secret_patterns: list[str], not_secret: list[str],
-                  extra_secret: list[str] = (), page_title: str = "") -> Extraction:
+async def extract(page: Any, labels: Labels, *, extra_secret: list[str] = (), page_title: str = "") -> Extraction:
     raw = await page.evaluate(_extract_js(), {
-        "secretPatterns": list(secret_patterns), "notSecret": list(not_secret),
+        "secretPatterns": labels.secret_patterns, "notSecret": labels.not_secret,
         "extraSecret": list(extra_secret), "pageTitle": page_title,
+        "headingPatterns": labels.heading_patterns, "logout": labels.login("logout"),
     })
     sections = [
         Section(title=s.get("title") or "", fields=[_field(f) for f in s.get("fields", [])],
@@ -67,3 +68,14 @@ async def extract(page: Any, *, secret_patterns: list[str], not_secret: list[str
     return Extraction(sections=sections, secrets=raw.get("secrets", []), title=raw.get("title", ""),
                       url=raw.get("url", ""))
 
+
+
+async def control(page: Any, labels: Labels, texts: list[str]) -> Any | None:
+    """The form control a person would find by one of these visible labels (any markup)."""
+    await extract(page, labels)  # marks every control with the label it reads as
+    for t in texts:
+        esc = t.replace("\\", "\\\\").replace('"', '\\"')
+        loc = page.locator(f'[data-btc-label="{esc}" i]')
+        if await loc.count():
+            return loc.first
+    return None
