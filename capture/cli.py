@@ -50,6 +50,11 @@ def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool
     serve_forever(options, info_file, echo=lambda text: (click.echo(text), sys.stdout.flush()))
 
 
+from capture.commands import COMMANDS  # noqa: E402  (run, verify, render, diff, ocr, flows, config, demo)
+
+for _command in COMMANDS:
+    cli.add_command(_command)
+
 main = cli
 
 if __name__ == "__main__":

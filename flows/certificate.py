@@ -105,6 +105,8 @@ def _is_ip(t: str) -> bool:
 
 
 class ExportCertificate:
+    """Security > Certificates: tick the site certificate, Export, Apply, include key and chain, save the .p12."""
+
     name = "appliance.certificate.p12"
     interface = "appliance"
     deployments = ("onprem", "cloud")
