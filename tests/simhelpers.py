@@ -134,7 +134,8 @@ def http_client(info: dict[str, Any], **kw: Any) -> httpx.Client:
         _, name, ip = rule.split()
         hosts[name] = ip
     verify = ssl.create_default_context(cafile=info["ca_path"])
-    return httpx.Client(transport=LoopbackTransport(hosts, verify=verify), timeout=30, **kw)
+    kw.setdefault("timeout", 30)
+    return httpx.Client(transport=LoopbackTransport(hosts, verify=verify), **kw)
 
 
 def api_token(client: httpx.Client, base: str, creds: dict[str, str]) -> str:
