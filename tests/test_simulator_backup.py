@@ -124,3 +124,14 @@ def test_token_is_a_canary_and_check_health(sim_onprem: Simulator) -> None:
         r = c.get(f"{a['base_url']}/check_health")
     assert r.status_code == 200 and "<success>1</success>" in r.text
     assert f"<version>{a['product_version']}</version>" in r.text and "<failover_role>none</failover_role>" in r.text
+
+
+def test_expired_token_is_refused(sim_onprem: Simulator) -> None:
+    info = sim_onprem.info()
+    a = info["appliances"][0]
+    with http_client(info) as c:
+        tok = api_token(c, a["base_url"], a["credentials"]["api"])
+        appl = sim_onprem.rt.appliances[0]
+        appl.tokens[tok] = (appl.tokens[tok][0], 0.0)  # an hour later
+        r = c.get(a["base_url"] + "/api/backup", headers={"Authorization": f"Bearer {tok}"})
+    assert r.status_code == 401 and "invalid_token" in r.headers["www-authenticate"]

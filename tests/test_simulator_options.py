@@ -1,0 +1,33 @@
+"""SimOptions/Faults validation and the CLI's --fault parsing (no server needed)."""
+from __future__ import annotations
+
+import pytest
+
+from fixtures import Faults, SimOptions
+
+pytestmark = pytest.mark.xdist_group("sim_options")
+
+
+def test_fault_parsing() -> None:
+    f = Faults.parse(["hang_page=SNMP", "truncate_nsb", "expire_session_after=5", "api-error-200=0",
+                      "reject_logins=both", "slow_nsb_kbps=800"])
+    assert f == Faults(hang_page="SNMP", truncate_nsb=True, expire_session_after=5, api_error_200=False,
+                       reject_logins="both", slow_nsb_kbps=800)
+    with pytest.raises(ValueError):
+        Faults.parse(["no_such_fault=1"])
+    with pytest.raises(ValueError):
+        Faults(reject_logins="nobody")
+
+
+def test_page_label_matching() -> None:
+    f = Faults(http500_page="Networking > SNMP")
+    assert f.matches_page(f.http500_page, "Networking", "SNMP")
+    assert Faults().matches_page("snmp", "Networking", "SNMP")
+    assert not f.matches_page(f.http500_page, "Security", "Certificates")
+
+
+@pytest.mark.parametrize("kw", [{"mode": "mars"}, {"version": "24.1"}, {"count": 0}, {"pair": True, "count": 3},
+                                {"pair": True, "mode": "cloud"}, {"drop_setting": "everything"}, {"nsb_size": 1}])
+def test_bad_options(kw: dict) -> None:
+    with pytest.raises(ValueError):
+        SimOptions(**kw)
