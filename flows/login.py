@@ -11,13 +11,13 @@ ALL = ("onprem", "cloud", "hosted")
 
 INFORMATION = Page("login.status.information", "login", ("Status", "Information"), ("Product Version", "Product Build"),
                    deployments=ALL, step="product_version", diff="must_match",
-                   expected=(r".*Role.*", r".*Host ?name.*", r".*Appliance.*", r".*Serial.*", r".*Status.*"),
-                   volatile=(r".*Uptime.*", r".*Time.*", r".*Logged In.*", r".*Sessions?.*", r".*Users? Online.*"))
+                   expected=(r".*Role.*", r"(Appliance )?Host ?name", r"Appliance .*", r".*Serial.*", r".*Status.*"),
+                   volatile=(r".*Uptime.*", r".*\bTime\b.*", r".*Logged In.*", r".*Sessions?.*", r".*Users? Online.*"))
 SOFTWARE = Page("login.management.software", "login", ("Management", "Software"), ("Download Backup", "Backup Settings"),
                 deployments=ALL, diff="must_match")
 FAILOVER = Page("login.management.failover", "login", ("Management", "Failover"),
                 ("Backup Operations", "Data-Sync", "Data Sync", "Failover"), step="failover", diff="expected",
-                volatile=(r".*Last.*", r".*Status History.*", r".*Time.*", r".*Checked.*"))
+                volatile=(r".*Last.*", r".*Status History.*", r".*\bTime\b.*", r".*Checked.*"))
 SECURITY = Page("login.management.security", "login", ("Management", "Security"),
                 ("Pre-shared Key", "Pre-Shared Key", "Inter-appliance"), deployments=ALL, step="preshared_key",
                 diff="must_match")

@@ -1,0 +1,61 @@
+"""Capture the simulated cases `bt-capture diff` is tested and timed on: a failover pair, a drifted pair, an upgrade.
+
+Usage: python bench/diff_cases.py CASE OUT   (CASE: pair, drift, upgrade; add --ocr to OCR the screenshots)
+Prints the snapshot folders, one per line (for upgrade: before, then after).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+CASES: dict[str, list[dict[str, Any]]] = {
+    "pair": [dict(pair=True)],
+    "drift": [dict(pair=True, drift=True)],
+    "upgrade": [dict(version="23.3"), dict(version="25.1", drop_setting="syslog")],
+}
+
+
+def _capture_one(sim_kw: dict[str, Any], out: Path, *, ocr: bool) -> list[Path]:
+    from capture import app, config
+    from capture.redact import Redactor
+    from capture.runner import Options
+    from fixtures import SimOptions, Simulator
+    from fixtures.inventory import write_inventory
+
+    sim = Simulator(SimOptions(**sim_kw)).start()
+    pool = None
+    try:
+        inv_path, env = write_inventory(sim.info(), out, output=out / "snapshots", nsb="ui", vault_key=False)
+        os.environ.update(env)
+        inv = config.load(inv_path)
+        if ocr:
+            from capture.ocr import OcrPool
+            pool = OcrPool()
+        outcome = asyncio.run(app.run(inv, Options(ocr=pool), redactor=Redactor(), render=False))
+    finally:
+        if pool is not None:
+            pool.close()
+        sim.stop()
+    bad = [r for r in outcome.results if not r.folder]
+    if bad:
+        raise RuntimeError(f"capture failed: {[(r.name, r.error) for r in bad]}")
+    return [r.folder for r in sorted(outcome.results, key=lambda r: r.name)]
+
+
+def capture_case(case: str, out: Path, *, ocr: bool = False) -> list[Path]:
+    """Start the simulator(s) of a case, capture every appliance, stop; return the snapshot folders in order."""
+    folders: list[Path] = []
+    for i, kw in enumerate(CASES[case]):
+        folders += _capture_one(kw, Path(out) / f"{case}{i}", ocr=ocr)
+    return folders
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    if len(args) != 2 or args[0] not in CASES:
+        sys.exit(__doc__)
+    for f in capture_case(args[0], Path(args[1]), ocr="--ocr" in sys.argv):
+        print(f)
