@@ -1,0 +1,64 @@
+"""The binder of a run: index.html and binder.pdf in the output root, one status line per appliance, offline."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from reports import view
+from reports.files import write_atomic
+from reports.pdf import PdfRenderer
+
+INDEX, PDF = "index.html", "binder.pdf"
+
+
+def _rel(target: Path, root: Path) -> str:
+    rel = os.path.relpath(Path(target).resolve(), Path(root).resolve())
+    return "/".join(quote(p) for p in Path(rel).parts)
+
+
+def row(folder: Path, root: Path) -> dict[str, Any]:
+    try:
+        snap, partial = view.load(folder)
+    except (OSError, ValueError) as e:
+        return {"name": folder.name, "appliance": folder.name, "ok": False, "problems": [f"unreadable: {e}"],
+                "dossier": None, "pdf": None, "captured": "", "cert": None, "site": "", "role": "", "version": ""}
+    probs = view.problems(snap, partial)
+    cert = view.soonest(snap)
+    html, pdf = folder / "dossier.html", folder / "dossier.pdf"
+    return {"name": snap.label or folder.name, "appliance": snap.appliance_hostname or snap.label,
+            "site": snap.site_hostname, "role": snap.role or "", "ok": not probs, "problems": probs,
+            "version": " / ".join(x for x in (snap.product_version, snap.identity.appliance_version) if x),
+            "captured": view.when(snap.started_at),
+            "cert": cert and {"date": view.day(cert.not_after), "days": cert.days, "what": cert.what,
+                              "soon": cert.days is not None and cert.days <= view.EXPIRY_DAYS},
+            "dossier": _rel(html, root) if html.exists() else None, "pdf": _rel(pdf, root) if pdf.exists() else None}
+
+
+def diff_row(d: dict[str, Any], root: Path) -> dict[str, Any]:
+    link = d.get("html")
+    return {"a": Path(str(d.get("a", "?"))).name, "b": Path(str(d.get("b", "?"))).name,
+            "verdict": str(d.get("verdict", "")), "must_match": int(d.get("must_match") or 0),
+            "html": _rel(Path(link), root) if link and Path(link).exists() else None}
+
+
+def render_html(folders: list[Path], diffs: list[dict[str, Any]], root: Path) -> Path:
+    from reports.dossier import templates
+
+    root = Path(root)
+    rows = [row(Path(f), root) for f in folders]
+    bad = sum(not r["ok"] for r in rows) + sum(1 for d in diffs if d.get("must_match"))
+    html = templates().get_template("binder.html.j2").render(
+        rows=rows, diffs=[diff_row(d, root) for d in diffs], bad=bad, expiry_days=view.EXPIRY_DAYS,
+        rendered=view.when(datetime.now(timezone.utc)), sites=sorted({r["site"] for r in rows if r["site"]}))
+    return write_atomic(root / INDEX, html)
+
+
+async def render(folders: list[Path], diffs: list[dict[str, Any]], root: Path, pdf: PdfRenderer) -> Path:
+    """index.html and binder.pdf (the same page printed) in root; returns index.html."""
+    index = render_html(folders, diffs, root)
+    sites = ", ".join(sorted({view.load(Path(f))[0].site_hostname for f in folders if (Path(f) / "manifest.json").exists()}))
+    await pdf.render(index, Path(root) / PDF, title="Recovery binder", header=f"{sites or 'BeyondTrust'} · recovery binder")
+    return index

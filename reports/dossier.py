@@ -1,0 +1,82 @@
+"""Snapshot folder → dossier.html (works alone, offline) → dossier.pdf; and the binder over a run."""
+from __future__ import annotations
+
+import logging
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from capture.errors import BrowserMissing, CaptureError
+from reports import context, view
+from reports.files import write_atomic
+from reports.pdf import CHROMIUM, PdfRenderer
+
+log = logging.getLogger("bt-capture")
+HTML, PDF = "dossier.html", "dossier.pdf"
+
+
+class RenderError(CaptureError):
+    """A dossier could not be rendered; the others were, and no stale dossier was left looking current."""
+
+
+@lru_cache(maxsize=1)
+def templates() -> Environment:
+    # Autoescaping everywhere: every value comes from an appliance and may hold markup.
+    return Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def render_html(folder: Path, diffs: list[dict[str, Any]] | None = None) -> Path:
+    """Write folder/dossier.html from folder/manifest.json (and the run's peer diff summaries); return its path."""
+    folder = Path(folder)
+    snap, partial = view.load(folder)
+    html = templates().get_template("dossier.html.j2").render(**context.build(folder, snap, partial, diffs))
+    return write_atomic(folder / HTML, html)
+
+
+def titles(folder: Path) -> tuple[str, str]:
+    """(title, header) for the PDF page bars."""
+    snap, _ = view.load(folder)
+    appliance = snap.appliance_hostname or snap.label or folder.name
+    return (f"Recovery dossier · {appliance}",
+            f"{snap.site_hostname or 'BeyondTrust site'} · {appliance} · captured {view.day(snap.started_at)}")
+
+
+async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_root: Path, *,
+                     browser: Path = CHROMIUM) -> None:
+    """Each folder's dossier.html and dossier.pdf with one Chromium; the binder too when there are several."""
+    folders = [Path(f) for f in folders]
+    errors: list[str] = []
+    done: list[Path] = []
+    for f in folders:
+        # A dossier.pdf from an earlier render must not outlive a failed one: remove it first.
+        (f / PDF).unlink(missing_ok=True)
+        try:
+            started = time.monotonic()
+            render_html(f, diffs)
+            log.info("%s: dossier.html in %.2f s", f.name, time.monotonic() - started)
+            done.append(f)
+        except Exception as e:  # one bad manifest must not cost the other appliances their dossiers
+            (f / HTML).unlink(missing_ok=True)
+            errors.append(f"{f.name}: {type(e).__name__}: {e}")
+    if done or len(folders) > 1:
+        if not Path(browser).exists():
+            raise BrowserMissing(f"Chromium not found at {browser}: dossier.html written, no PDF")
+        async with PdfRenderer(browser) as pdf:
+            for f in done:
+                try:
+                    title, header = titles(f)
+                    seconds = await pdf.render(f / HTML, f / PDF, title=title, header=header)
+                    log.info("%s: dossier.pdf in %.2f s", f.name, seconds)
+                except Exception as e:
+                    (f / PDF).unlink(missing_ok=True)
+                    errors.append(f"{f.name}: PDF: {type(e).__name__}: {e}")
+            if len(folders) > 1:
+                from reports import binder
+
+                await binder.render(folders, diffs, Path(output_root), pdf)
+    if errors:
+        raise RenderError("could not render " + "; ".join(errors))
