@@ -218,6 +218,11 @@ def compare_folders(a: Path | str, b: Path | str, *, mode: str = "auto",
 def peer_diff(a: Path, b: Path, output_root: Path, *, mode: str = "auto", rules: DiffRules | None = None,
               visual: bool = True, pdf: bool = True) -> dict[str, Any]:
     """Compare two snapshot folders and write diff.json, diff.html, diff.pdf and images; return the summary."""
+    return run_diff(a, b, output_root, mode=mode, rules=rules, visual=visual, pdf=pdf)[1]
+
+
+def run_diff(a: Path, b: Path, output_root: Path, *, mode: str = "auto", rules: DiffRules | None = None,
+             visual: bool = True, pdf: bool = True) -> tuple[DiffResult, dict[str, Any]]:
     from reports import diff_output
 
     result, va, vb = compare_folders(a, b, mode=mode, rules=rules)
@@ -227,11 +232,12 @@ def peer_diff(a: Path, b: Path, output_root: Path, *, mode: str = "auto", rules:
         name_a, name_b = va.name, vb.name
     out = Path(output_root) / f"diff_{name_a}__{name_b}"
     paths = diff_output.write_all(result, va, vb, out, visual=visual, pdf=pdf)
-    return summary(result, paths)
+    return result, summary(result, paths)
 
 
 def summary(result: DiffResult, paths: dict[str, Any]) -> dict[str, Any]:
-    return {"a": result.a, "b": result.b, "mode": result.mode, "verdict": result.verdict,
+    return {"a": result.a, "b": result.b, "a_snapshot": result.a_name, "b_snapshot": result.b_name,
+            "mode": result.mode, "verdict": result.verdict,
             "must_match": len(result.must_match), "expected": len(result.of("expected")),
             "html": str(paths.get("html") or ""), "json": str(paths.get("json") or ""),
             "pdf": str(paths.get("pdf") or ""),
@@ -245,5 +251,5 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, default=str, ensure_ascii=False)
 
 
-__all__ = ["Difference", "DiffResult", "compare", "compare_folders", "peer_diff", "load_snapshot", "detect_mode",
-           "value_key"]
+__all__ = ["DiffResult", "Difference", "compare", "compare_folders", "detect_mode", "load_snapshot", "peer_diff",
+           "run_diff", "value_key"]

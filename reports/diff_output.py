@@ -1,0 +1,188 @@
+"""A comparison written out: diff.json, diff.html (images beside it), diff.pdf, and the plain-text summary."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from capture.records import PageRecord
+from reports import visual
+from reports.diff import DiffResult
+from reports.diff_flatten import SnapView
+
+TEMPLATES = Path(__file__).with_name("templates")
+CHROMIUM = Path(os.environ.get("BTC_CHROMIUM", "/usr/bin/chromium"))
+
+
+def write_atomic(path: Path, data: bytes | str, mode: int = 0o600) -> Path:
+    raw = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _words(v: SnapView, p: PageRecord) -> list[dict[str, Any]]:
+    if v.folder is None:
+        return []
+    path = v.folder / p.ocr.words_path if p.ocr and p.ocr.words_path else None
+    if path is None or not path.is_file():  # older snapshots: ocr/<name>__<flow>.words.json
+        path = next(iter(sorted((v.folder / "ocr").glob(f"*{p.flow}.words.json"))), None)
+    return visual.load_words(path)
+
+
+def _volatile_values(result: DiffResult, flow: str, side: str) -> list[str]:
+    out = []
+    for d in result.differences:
+        value = getattr(d, side)
+        if d.flow != flow or d.cls != "volatile" or not value:
+            continue
+        if d.change in ("added", "removed"):  # a whole row: "Header: cell; Header: cell"
+            out += [part.split(": ", 1)[-1] for part in value.split("; ")]
+        else:
+            out.append(value)
+    return out
+
+
+def visuals(result: DiffResult, va: SnapView, vb: SnapView, out: Path) -> list[dict[str, Any]]:
+    """One pixel comparison per page both snapshots have a screenshot of; images only where pixels differ."""
+    jobs = []
+    for flow in dict.fromkeys([p.flow for p in va.snapshot.pages] + [p.flow for p in vb.snapshot.pages]):
+        pa, pb = va.snapshot.page(flow), vb.snapshot.page(flow)
+        if not (pa and pb and pa.screenshot and pb.screenshot and va.folder and vb.folder):
+            continue
+        fa, fb = va.folder / pa.screenshot, vb.folder / pb.screenshot
+        if fa.is_file() and fb.is_file():
+            jobs.append((flow, pa, pb, fa, fb))
+
+    def one(job: tuple[str, PageRecord, PageRecord, Path, Path]) -> dict[str, Any]:
+        flow, pa, pb, fa, fb = job
+        row: dict[str, Any] = {"flow": flow, "title": pa.title, "regions": [], "ignored_cells": 0, "overlay": None,
+                               "side_by_side": None, "ocr": False, "error": None}
+        if pa.screenshot_sha256 and pa.screenshot_sha256 == pb.screenshot_sha256:
+            return row
+        wa, wb = _words(va, pa), _words(vb, pb)
+        try:
+            vd = visual.render(fa, fb, out / "images", flow, labels=(result.a, result.b),
+                               ignore_a=visual.value_boxes(wa, _volatile_values(result, flow, "a")),
+                               ignore_b=visual.value_boxes(wb, _volatile_values(result, flow, "b")),
+                               words_a=[visual.word_box(w) for w in wa], words_b=[visual.word_box(w) for w in wb])
+        except (OSError, ValueError) as e:  # a damaged screenshot: say so, compare the rest
+            return row | {"error": f"{type(e).__name__}: {e}"}
+        return row | vd.to_dict(out) | {"ocr": bool(wa and wb)}
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:  # Pillow releases the GIL
+        return list(pool.map(one, jobs))
+
+
+def text_summary(result: DiffResult, paths: dict[str, Any] | None = None) -> str:
+    lines = [f"{result.a} ↔ {result.b}  ({result.mode}: {result.mode_reason})", f"verdict: {result.verdict}"]
+    for d in result.must_match:
+        lines.append(f"  ✗ [{d.change}] {d.page} › {d.section} › {d.label}: {d.a!r} → {d.b!r}")
+    exp = result.of("expected")
+    if exp:
+        lines.append(f"expected to differ: {len(exp)} ({', '.join(sorted({d.label for d in exp})[:12])}"
+                     f"{', …' if len({d.label for d in exp}) > 12 else ''})")
+    lines.append(f"volatile, ignored: {len(result.of('volatile'))}")
+    fo = result.failover
+    if fo.get("checked"):
+        roles = ", ".join(f"{k}: {v or 'unknown'}" for k, v in fo["roles"].items())
+        lines.append(f"failover: {roles}; backup operations "
+                     f"{ {True: 'enabled', False: 'DISABLED', None: 'unknown'}[fo['backup_operations']] }; "
+                     f"last sync {fo['last_sync'] or 'unknown'} ({fo['last_sync_status'] or 'no status'}), "
+                     f"interval {fo['sync_interval'] or 'unknown'}")
+        lines += [f"  ! {w}" for w in fo["warnings"]]
+    lines += [f"  ! {w}" for w in result.warnings]
+    for key in ("html", "pdf", "json"):
+        if paths and paths.get(key):
+            lines.append(f"{key}: {paths[key]}")
+    return "\n".join(lines)
+
+
+def render_html(result: DiffResult, va: SnapView, vb: SnapView, vis: list[dict[str, Any]] | None) -> str:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
+                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    snaps = []
+    for label, v in ((result.a, va), (result.b, vb)):
+        s = v.snapshot
+        snaps.append({"label": label, "name": s.name, "host": s.appliance_hostname, "role": s.role,
+                      "serial": s.identity.serial_number, "version": s.product_version,
+                      "appliance_version": s.identity.appliance_version, "started": s.started_at,
+                      "failures": len(s.failures)})
+    return env.get_template("diff.html").render(
+        r=result, snaps=snaps, visuals=vis, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        must=result.must_match, expected=result.of("expected"), volatile=result.of("volatile"))
+
+
+async def _fallback_pdf(html_path: Path, pdf_path: Path, *, title: str, header: str, browser: Path) -> None:
+    """Used only when reports.pdf is not there: Chromium's page.pdf, offline, without JavaScript."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=str(browser), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"])
+        try:
+            page = await (await b.new_context(java_script_enabled=False, offline=True)).new_page()
+            await page.goto(html_path.resolve().as_uri(), wait_until="load")
+            write_atomic(pdf_path, await page.pdf(format="A4", print_background=True))
+        finally:
+            await b.close()
+
+
+def write_pdf(html_path: Path, pdf_path: Path, *, title: str, header: str, browser: Path = CHROMIUM) -> None:
+    try:
+        from reports.pdf import html_to_pdf
+    except ImportError:
+        html_to_pdf = _fallback_pdf
+    coro = html_to_pdf(html_path, pdf_path, title=title, header=header, browser=browser)
+    # capture.app calls peer_diff from inside its event loop: print in a thread with a loop of its own.
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+            errors.append(e)
+
+    t = threading.Thread(target=run, name="diff-pdf")
+    t.start()
+    t.join()
+    if errors:
+        raise errors[0]
+
+
+def write_all(result: DiffResult, va: SnapView, vb: SnapView, out: Path, *, visual: bool = True,
+              pdf: bool = True) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    vis = visuals(result, va, vb, out) if visual else None
+    paths: dict[str, Any] = {"folder": out, "json": out / "diff.json", "html": out / "diff.html", "pdf": None}
+    data = result.to_dict() | {"visual": vis, "verdict": result.verdict}
+    write_atomic(paths["json"], json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    write_atomic(paths["html"], render_html(result, va, vb, vis))
+    if pdf:
+        try:
+            write_pdf(paths["html"], out / "diff.pdf", title=f"Comparison {result.a} ↔ {result.b}",
+                      header=result.verdict)
+            paths["pdf"] = out / "diff.pdf"
+        except Exception as e:  # noqa: BLE001 - the HTML and JSON stand; say why the PDF is missing
+            result.warnings.append(f"diff.pdf was not written: {type(e).__name__}: {str(e).splitlines()[0]}")
+            write_atomic(paths["json"], json.dumps(result.to_dict() | {"visual": vis}, indent=2, default=str,
+                                                   ensure_ascii=False))
+    return paths
