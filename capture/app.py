@@ -63,7 +63,7 @@ def setup_logging(redactor: Redactor, verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(ScrubFilter(redactor))
-    handler.setFormatter(logging.Formatter("bt-capture: %(message)s"))
+    handler.setFormatter(logging.Formatter("%(asctime)s bt-capture: %(message)s" if verbose > 1 else "bt-capture: %(message)s"))
     root = logging.getLogger("bt-capture")
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -1,6 +1,7 @@
 """HTTP for the documented APIs: same TLS trust and address as the browser, streamed to disk in constant memory."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import json as jsonlib
 import socket
@@ -69,8 +70,9 @@ class ApiClient:
     async def token(self, url: str, client_id: str, secret: str) -> str:
         """OAuth 2 client credentials: HTTP Basic, form body, Bearer token for 3600 s."""
         try:
+            basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
             async with self.session.post(url, data={"grant_type": "client_credentials"},
-                                         auth=aiohttp.BasicAuth(client_id, secret)) as r:
+                                         headers={"Authorization": f"Basic {basic}"}) as r:
                 text = await r.text()
                 status = r.status
         except aiohttp.ClientError as e:

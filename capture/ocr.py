@@ -15,16 +15,22 @@ from typing import Any, Iterable
 import pytesseract
 from PIL import Image, ImageFilter, ImageOps
 
+from capture.ocr_text import legibility, ocr_to_sections, visual_rows
 from capture.records import Model
 
-# OpenMP inside tesseract thrashes on these 2-core machines (8× slower); parallelism comes from processes.
-os.environ["OMP_THREAD_LIMIT"] = "1"
+
+def limit_threads() -> None:
+    """OpenMP inside tesseract thrashes on these 2-core machines (8× slower); parallelism comes from processes."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+limit_threads()
 
 PSM = 11        # sparse text: best recall on admin pages (see bench/ocr_bench.py and the module README)
 SCALE = 2       # screen fonts are ~13 px; tesseract's LSTM wants glyphs ≥ 20 px
-BAND = 1600     # tall screenshots are cut into bands of about this many source pixels, at blank rows
+BAND = 2000     # taller screenshots are cut into bands near this many source rows, at quiet rows
 LANG = "eng"
-AUTOCONTRAST = 0
+AUTOCONTRAST = 1.0  # % clipped at each end: lifts grey-on-grey text (disabled fields, inverted dark themes)
 
 
 class OcrOutput(Model):
@@ -57,19 +63,18 @@ def preprocess(img: Image.Image, scale: int = SCALE) -> Image.Image:
     """Grayscale, dark regions inverted (LSTM wants dark text on light), upscaled with LANCZOS."""
     gray = ImageOps.grayscale(img.convert("RGB"))
     gray = invert_dark_regions(gray)
-    if AUTOCONTRAST:
-        gray = ImageOps.autocontrast(gray, cutoff=AUTOCONTRAST)
+    gray = ImageOps.autocontrast(gray, cutoff=AUTOCONTRAST)
     if scale != 1:
         gray = gray.resize((gray.width * scale, gray.height * scale), Image.LANCZOS)
     return gray
 
 
-def invert_dark_regions(gray: Image.Image, cell: int = 16, threshold: int = 110) -> Image.Image:
+def invert_dark_regions(gray: Image.Image, cell: int = 4, window: int = 7, threshold: int = 110) -> Image.Image:
     """Invert only where the local background is dark (header bars, menus), not the whole page."""
     w, h = gray.size
     small = gray.resize((max(1, w // cell), max(1, h // cell)), Image.BOX)
-    # A 5-cell median ignores the text strokes inside a cell and keeps the background.
-    background = small.filter(ImageFilter.MedianFilter(5))
+    # A median over ~28 px ignores the text strokes and keeps the background; 4 px cells keep edges sharp.
+    background = small.filter(ImageFilter.MedianFilter(window))
     mask = background.point(lambda v: 255 if v < threshold else 0).resize((w, h), Image.NEAREST)
     if not mask.getbbox():
         return gray
@@ -109,22 +114,13 @@ def _words(img: Image.Image, psm: int, scale: int, dy: int, band_no: int) -> lis
 
 
 def words_to_text(words: list[dict[str, Any]]) -> str:
-    """Lines in reading order: tesseract's (block, par, line) groups, blocks separated by a blank line."""
-    lines: dict[tuple[int, int, int], list[str]] = {}
-    for w in words:
-        lines.setdefault((w["block"], w["par"], w["line"]), []).append(w["text"])
-    out, last_block = [], None
-    for (block, _, _), texts in lines.items():
-        if last_block is not None and block != last_block:
-            out.append("")
-        out.append(" ".join(texts))
-        last_block = block
-    return "\n".join(out)
+    """Text in visual rows, top to bottom: a label and its value come out on one line whatever the PSM."""
+    return "\n".join(" ".join(w["text"] for w in row) for row in visual_rows(words))
 
 
 def ocr_image(path: Path, *, psm: int = PSM, scale: int = SCALE, band: int = BAND) -> OcrOutput:
     """OCR one screenshot. Raises on unreadable images or a missing tesseract (the pool catches it)."""
-    os.environ["OMP_THREAD_LIMIT"] = "1"
+    limit_threads()
     t0 = time.perf_counter()
     with Image.open(path) as src:
         src.load()
@@ -149,7 +145,7 @@ def _safe_ocr(path: str, kwargs: dict[str, Any]) -> OcrOutput:
 
 
 def _init_worker() -> None:
-    os.environ["OMP_THREAD_LIMIT"] = "1"
+    limit_threads()
 
 
 class OcrPool:
@@ -191,9 +187,6 @@ def ocr_many(paths: list[Path], jobs: int | None = None) -> list[OcrOutput]:
         return []
     with OcrPool(min(jobs or os.cpu_count() or 1, len(paths))) as pool:
         return pool.map(paths)
-
-
-from capture.ocr_text import legibility, ocr_to_sections  # noqa: E402  (re-exported; needs OcrOutput)
 
 __all__ = ["OcrOutput", "OcrPool", "ocr_image", "ocr_many", "legibility", "ocr_to_sections", "engine_string",
            "preprocess", "words_to_text"]

@@ -128,10 +128,10 @@ def _match_label(words: list[dict[str, Any]], i: int, vocab: list[tuple[str, str
     return (best[1], best[2]) if best else None
 
 
-def _rows(lines: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
-    """Visual rows: tesseract often puts a label column and a value column in different blocks."""
+def visual_rows(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Tesseract lines merged into visual rows (a label column and a value column are separate blocks)."""
     rows: list[list[dict[str, Any]]] = []
-    for line in sorted(lines, key=lambda ln: min(w["top"] for w in ln)):
+    for line in sorted(_lines(words), key=lambda ln: min(w["top"] for w in ln)):
         top = min(w["top"] for w in line)
         bottom = max(w["top"] + w["height"] for w in line)
         mid = (top + bottom) / 2
@@ -149,7 +149,7 @@ def ocr_to_sections(output: OcrOutput, vocabulary: list[str]) -> list[Section]:
     """Label/value pairs read from a screenshot, using a page's known labels (for hand-taken images)."""
     vocab = sorted(((v, _label_key(v), len(v.split())) for v in vocabulary if _label_key(v)),
                    key=lambda x: -len(x[1]))
-    rows = _rows(_lines(output.words))
+    rows = visual_rows(output.words)
     fields: list[Field] = []
     used_rows: set[int] = set()
     for r, row in enumerate(rows):

@@ -15,7 +15,7 @@ from capture import __version__, postprocess, tls
 from capture.browser import Browser
 from capture.config import Appliance, Inventory
 from capture.context import StepContext
-from capture.errors import CaptureError, LoginFailed
+from capture.errors import CaptureError, LoginFailed, SessionBounced
 from capture.guard import Guard
 from capture.records import Failure, Identity, PageRecord, Snapshot
 from capture.redact import Redactor
@@ -202,7 +202,13 @@ class Runner:
                     continue
                 self.opt.progress.step(app.name, st.name)
                 try:
-                    await st.run(sctx)
+                    try:
+                        await st.run(sctx)
+                    except SessionBounced as e:
+                        # A multi-step action met an expired session: log in again, redo it once.
+                        sess.note(f"{st.name}: session expired ({e}); logged in again")
+                        await sess.login(sess)
+                        await st.run(sctx)
                 except Exception as e:
                     shot = await sess.failure_screenshot(st.name)
                     ctx.fail(st.name, _message(e), kind="artifact", screenshot=shot)

@@ -48,6 +48,19 @@ class Session:
         self.nav = Navigator(self.page, login_vocab=self.labels.login_vocab,
                              destructive=self.labels.destructive_text, timeout_s=self.timeout_s)
         self.page.set_default_timeout(self.timeout_s * 1000)
+        self.status: int | None = None  # HTTP status of the last document the tab loaded
+        self.attachment_length: int | None = None  # Content-Length the last file download announced
+        self.page.on("response", self._on_response)
+
+    def _on_response(self, response: Any) -> None:
+        try:
+            if response.frame == self.page.main_frame and response.request.is_navigation_request():
+                self.status = response.status
+                if "attachment" in (response.headers.get("content-disposition") or "").lower():
+                    length = response.headers.get("content-length")
+                    self.attachment_length = int(length) if length and length.isdigit() else None
+        except Exception:  # a response of a closed page
+            pass
 
     def note(self, text: str) -> None:
         text = self.redactor.scrub(text)
@@ -76,11 +89,12 @@ class Session:
             if await self.nav.click(texts, prev):
                 prev = texts
                 continue
+            if (await self.nav.state())["state"] in LOGIN_STATES:
+                raise SessionBounced(f"login page instead of the menu item {text!r}")
             if i == 0:
                 # Not on a page with the menu (a download page, an error page): start from home.
                 await self.open_home()
-                st = await self.nav.state()
-                if st["state"] in LOGIN_STATES:
+                if (await self.nav.state())["state"] in LOGIN_STATES:
                     raise SessionBounced("login page instead of the menu")
                 await self.enter()
                 if await self.nav.click(texts, prev):
@@ -91,10 +105,14 @@ class Session:
     async def goto(self, page: Page, *, relogin: bool = True) -> None:
         """Reach a page by its menu path; a bounce to the login page means one re-login and one retry."""
         try:
+            self.status = None
             await self._walk(page)
             st = await self.nav.wait_for(self._landmarks(page))
             if st["state"] in LOGIN_STATES:
                 raise SessionBounced(f"the appliance answered with its {st['state']} page")
+            if self.status and self.status >= 400:
+                raise NavigationError(f"the appliance answered HTTP {self.status}"
+                                      + (f": {st['error']}" if st.get("error") else f" ({st.get('title') or ''})"))
         except SessionBounced as e:
             if not relogin:
                 raise SessionBounced(f"still bounced to the login page after logging in again ({e})") from None
@@ -134,6 +152,7 @@ class Session:
 
     async def capture(self, page: Page) -> PageRecord:
         """Reach, read and photograph one page. A failure is returned as a failed record, never raised."""
+        log.debug("%s/%s: %s", self.name, self.interface, page.title)
         try:
             await self.goto(page)
         except Exception as e:
@@ -178,15 +197,49 @@ class Session:
         self.store.write_bytes(rel, png)
         return rel
 
+    async def expect(self, page: Page) -> None:
+        """After a click inside a multi-step action: the page it should lead to, or SessionBounced."""
+        st = await self.nav.wait_for(self._landmarks(page))
+        if st["state"] in LOGIN_STATES:
+            raise SessionBounced(f"the appliance answered with its {st['state']} page")
+
     async def download(self, click: Callable[[], Awaitable[None]], rel: str, purpose: str) -> Path:
-        """Run a click that starts a download; the file lands in the snapshot only when complete."""
+        """Run a click that starts a download; the file lands in the snapshot only when complete.
+
+        A page that comes back instead of a file (a login page after a session expiry, an error page)
+        ends the wait at once instead of waiting out the download timeout.
+        """
+        self.attachment_length = None
         with self.guard.allow(purpose, count=2):
+            waiter = asyncio.ensure_future(self.page.wait_for_event("download", timeout=self.download_timeout_s * 1000))
             try:
-                async with self.page.expect_download(timeout=self.download_timeout_s * 1000) as info:
-                    await click()
-                dl = await info.value
+                await self.page.evaluate("() => { window.__btcOld = true; }")
+                await click()
+                while not waiter.done():
+                    await asyncio.wait({waiter}, timeout=0.25)
+                    if waiter.done():
+                        break
+                    try:
+                        replaced = await self.page.evaluate("() => window.__btcOld !== true && document.readyState === 'complete'")
+                    except Exception:
+                        continue  # navigating
+                    if replaced:
+                        await asyncio.wait({waiter}, timeout=1.0)  # a download may still follow a redirect page
+                        if waiter.done():
+                            break
+                        st = await self.nav.state()
+                        if st["state"] in LOGIN_STATES:
+                            raise SessionBounced(f"the appliance answered with its {st['state']} page instead of a file")
+                        raise DownloadError("the appliance answered with a page instead of a file"
+                                            + (f": {st['error']}" if st.get("error") else f" ({st.get('title') or 'no title'})"))
+                dl = waiter.result()
+            except (SessionBounced, DownloadError):
+                raise
             except Exception as e:
                 raise DownloadError(f"no download started: {_first_line(e)}") from None
+            finally:
+                if not waiter.done():
+                    waiter.cancel()
         failure = await dl.failure()
         if failure:
             await dl.delete()
@@ -194,7 +247,25 @@ class Session:
         tmp = await dl.path()
         if tmp is None:
             raise DownloadError("download produced no file")
+        try:
+            self._check_download(Path(tmp))
+        except DownloadError:
+            await dl.delete()
+            raise
         return self.store.adopt(Path(tmp), rel)
+
+    def _check_download(self, path: Path) -> None:
+        # Chromium may quietly retry a cut-off download and save whatever page comes back; a file is
+        # kept only if it has the announced length and does not look like an error page.
+        from capture.verify import sniff_error_body
+
+        size = path.stat().st_size
+        if self.attachment_length is not None and size != self.attachment_length:
+            raise DownloadError(f"truncated: received {size} of {self.attachment_length} bytes")
+        with open(path, "rb") as f:
+            reason = sniff_error_body(f.read(4096))
+        if reason:
+            raise DownloadError(f"the appliance sent an error page instead of a file: {reason}")
 
     async def logout(self) -> None:
         try:

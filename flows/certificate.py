@@ -138,7 +138,7 @@ class ExportCertificate:
             if not await s.nav.click(labels.variants("Apply")):
                 # some versions export as soon as Export is chosen
                 await s.nav.settle()
-        await s.nav.wait_for(s._landmarks(EXPORT_PAGE))
+        await s.expect(EXPORT_PAGE)
         for box in ("Include Certificate", "Include Private Key", "Include Certificate Chain"):
             await _check(s, labels.variants(box))
         boxes = s.page.locator("input[type=password]")

@@ -1,0 +1,76 @@
+"""Test helpers for end-to-end captures: run bt-capture against a simulator, sweep outputs for secrets."""
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from capture import app as runapp
+from capture import config
+from capture.redact import Redactor
+from capture.runner import Options
+from fixtures.inventory import write_inventory
+
+
+def capture(sim: Any, folder: Path, *, ocr: Any = None, render: bool = False, env_extra: dict[str, str] | None = None,
+            monkeypatch: Any = None, names: list[str] | None = None, **inventory: Any) -> tuple[Any, dict[str, str]]:
+    """Capture every appliance of a running simulator into folder; returns (RunOutcome, secret env)."""
+    inv_path, env = write_inventory(sim.info(), folder, **inventory)
+    env.update(env_extra or {})
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        inv = config.load(inv_path)
+        outcome = asyncio.run(runapp.run(inv, Options(ocr=ocr), redactor=Redactor(), render=render, names=names))
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return outcome, env
+
+
+def secrets_of(sim: Any, env: dict[str, str]) -> list[str]:
+    """Every canary the simulator holds plus every secret the inventory's environment carries."""
+    values = set(sim.info()["canaries"]) | {v for k, v in env.items()}
+    return sorted(v for v in values if v and len(v) >= 6)
+
+
+def sweep(root: Path, secrets: list[str], *, skip_binary_artifacts: bool = True) -> list[str]:
+    """Paths (and the secret found) of every file under root containing a secret in its bytes.
+
+    Backup files (.nsb/.p12/vault key) are encrypted blobs made by the appliance and are skipped;
+    everything bt-capture writes itself (manifest, HTML, JSON, OCR words, logs) is searched.
+    """
+    hits = []
+    needles = [(s, s.encode()) for s in secrets]
+    for p in root.rglob("*"):
+        if not p.is_file():
+            continue
+        if skip_binary_artifacts and p.parent.name == "artifacts":
+            continue
+        data = p.read_bytes()
+        for s, b in needles:
+            if b in data:
+                hits.append(f"{p}: {s[:6]}…")
+    return hits
+
+
+def modes(root: Path) -> list[str]:
+    """Files not 0600 or folders not 0700 under a snapshot folder."""
+    bad = []
+    for p in [root, *root.rglob("*")]:
+        m = stat.S_IMODE(p.stat().st_mode)
+        if p.is_dir() and m != 0o700:
+            bad.append(f"{p} {m:o}")
+        elif p.is_file() and p.suffix in (".p12", ".nsb", ".bin", ".json", ".png") and m != 0o600:
+            bad.append(f"{p} {m:o}")
+    return bad
+
+
+def values(snap: Any, flow: str) -> dict[str, str]:
+    rec = snap.page(flow)
+    return {f.label: f.value for s in rec.sections for f in s.fields} if rec else {}
