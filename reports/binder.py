@@ -41,7 +41,8 @@ def diff_row(d: dict[str, Any], root: Path) -> dict[str, Any]:
     link = d.get("html")
     return {"a": Path(str(d.get("a", "?"))).name, "b": Path(str(d.get("b", "?"))).name,
             "verdict": str(d.get("verdict", "")), "must_match": int(d.get("must_match") or 0),
-            "html": _rel(Path(link), root) if link and Path(link).exists() else None}
+            "html": _rel(Path(link), root) if link and Path(link).exists() else None,
+            "pdf": _rel(Path(d["pdf"]), root) if d.get("pdf") and Path(d["pdf"]).exists() else None}
 
 
 def render_html(folders: list[Path], diffs: list[dict[str, Any]], root: Path) -> Path:

@@ -211,22 +211,23 @@ def _same(x: Any, folder: Path, snap: Snapshot) -> bool:
 def peer(folder: Path, snap: Snapshot, diffs: list[dict[str, Any]] | None) -> PeerView | None:
     """This snapshot's peer diff: from the run's diff summaries (diff.json beside diff.html), else snapshot.peer."""
     for d in diffs or []:
-        a, b = d.get("a"), d.get("b")
-        if not (_same(a, folder, snap) or _same(b, folder, snap)):
+        mine = [_same(d.get(k), folder, snap) for k in ("a_snapshot", "a", "b_snapshot", "b")]
+        if not any(mine):
             continue
-        other = b if _same(a, folder, snap) else a
+        other = d.get("b") if mine[0] or mine[1] else d.get("a")
         link = d.get("html")
         rel = os.path.relpath(Path(link), folder) if link else None
+        listed = d.get("differences")
         return PeerView(Path(str(other)).name if other else "peer", str(d.get("verdict", "")),
                         int(d.get("must_match") or 0), rel and "/".join(quote(p) for p in Path(rel).parts),
-                        _differences(d.get("json")))
+                        _must(listed) if isinstance(listed, list) else _differences(d.get("json")))
     if snap.peer:
         p = snap.peer
         return PeerView(p.name, p.verdict or "", p.must_match, p.diff_html, list(p.differences))
     return None
 
 
-def _differences(path: Any) -> list[dict[str, Any]]:
+def _differences(path: Any) -> list[dict[str, str]]:
     """The must-match differences listed in diff.json (its layout is the diff's; read defensively)."""
     if not path or not Path(str(path)).is_file():
         return []
@@ -235,8 +236,10 @@ def _differences(path: Any) -> list[dict[str, Any]]:
     except (OSError, ValueError):
         return []
     items = data.get("differences") if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        return []
+    return _must(items) if isinstance(items, list) else []
+
+
+def _must(items: list[Any]) -> list[dict[str, str]]:
     rows = [d for d in items if isinstance(d, dict)]
     must = [d for d in rows if d.get("class") in (None, "must_match") and d.get("cls", "must_match") == "must_match"]
     return [{k: str(d.get(k, "")) for k in ("flow", "section", "label", "a", "b")} for d in must[:50]]
