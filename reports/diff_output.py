@@ -72,12 +72,12 @@ def visuals(result: DiffResult, va: SnapView, vb: SnapView, out: Path) -> list[d
     def one(job: tuple[str, PageRecord, PageRecord, Path, Path]) -> dict[str, Any]:
         flow, pa, pb, fa, fb = job
         row: dict[str, Any] = {"flow": flow, "title": pa.title, "regions": [], "ignored_cells": 0, "overlay": None,
-                               "side_by_side": None, "ocr": False, "error": None}
+                               "image_a": None, "image_b": None, "ocr": False, "error": None}
         if pa.screenshot_sha256 and pa.screenshot_sha256 == pb.screenshot_sha256:
             return row
         wa, wb = _words(va, pa), _words(vb, pb)
         try:
-            vd = visual.render(fa, fb, out / "images", flow, labels=(result.a, result.b),
+            vd = visual.render(fa, fb, out / "images", flow,
                                ignore_a=visual.value_boxes(wa, _volatile_values(result, flow, "a")),
                                ignore_b=visual.value_boxes(wb, _volatile_values(result, flow, "b")),
                                words_a=[visual.word_box(w) for w in wa], words_b=[visual.word_box(w) for w in wb])

@@ -52,16 +52,19 @@ def match(a: list[Logical], b: list[Logical]) -> tuple[list[tuple[Logical, Logic
             rest_b.remove(lb)
     still = []
     for la in rest_a:
-        def score(x: Logical) -> float:
-            sa, sb = set(la.hkeys), set(x.hkeys)
-            return len(sa & sb) / len(sa | sb)
-        best = max(rest_b, key=score, default=None)
-        if best is not None and score(best) >= 0.5:
+        scores = [(_overlap(la, x), x) for x in rest_b]
+        best = max(scores, key=lambda s: s[0], default=(0.0, None))[1]
+        if best is not None and _overlap(la, best) >= 0.5:
             pairs.append((la, best))
             rest_b.remove(best)
         else:
             still.append(la)
     return pairs, still, rest_b
+
+
+def _overlap(a: Logical, b: Logical) -> float:
+    sa, sb = set(a.hkeys), set(b.hkeys)
+    return len(sa & sb) / len(sa | sb)
 
 
 class TableDiff:
@@ -110,7 +113,7 @@ class TableDiff:
             self._rows_only(lt, "added")
 
     def _summary(self, row: dict[str, str], lt: Logical) -> str:
-        return "; ".join(f"{h}: {row.get(k, '')}" for h, k in zip(lt.headers, lt.hkeys) if row.get(k, ""))
+        return "; ".join(f"{h}: {row.get(k, '')}" for h, k in zip(lt.headers, lt.hkeys, strict=True) if row.get(k, ""))
 
     def _rows_only(self, lt: Logical, change: str) -> None:
         col = next((h for h in lt.hkeys if h not in self.rules.order_columns), None)
@@ -123,7 +126,7 @@ class TableDiff:
 
     def _pair(self, la: Logical, lb: Logical) -> None:
         col = self._key_column(la, lb)
-        head = {k: h for h, k in zip(lb.headers, lb.hkeys)} | {k: h for h, k in zip(la.headers, la.hkeys)}
+        head = {k: h for h, k in zip(lb.headers, lb.hkeys, strict=True)} | {k: h for h, k in zip(la.headers, la.hkeys, strict=True)}
         ra, rb = self._keyed(la, col, 0), self._keyed(lb, col, 1)
         for k, (shown, row) in ra.items():
             section = row[SECTION]

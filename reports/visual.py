@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 CELL = 8  # changed pixels are grouped on this grid; neighbours closer than one cell merge
 THRESHOLD = 40  # per-pixel grey difference below this is anti-aliasing, not change
-GAP = 16
-SIDE_WIDTH = 1800
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 
 
@@ -29,13 +28,14 @@ class VisualDiff:
     height_a: int = 0
     height_b: int = 0
     overlay: Path | None = None
-    side_by_side: Path | None = None
+    image_a: Path | None = None
+    image_b: Path | None = None
 
     def to_dict(self, base: Path) -> dict[str, Any]:
         rel = lambda p: str(p.relative_to(base)) if p else None  # noqa: E731
         return {"regions": [list(r) for r in self.regions], "ignored_cells": self.ignored_cells,
                 "height_a": self.height_a, "height_b": self.height_b, "overlay": rel(self.overlay),
-                "side_by_side": rel(self.side_by_side)}
+                "image_a": rel(self.image_a), "image_b": rel(self.image_b)}
 
 
 def align_rows(a: Image.Image, b: Image.Image) -> list[tuple[int | None, int | None]]:
@@ -45,7 +45,8 @@ def align_rows(a: Image.Image, b: Image.Image) -> list[tuple[int | None, int | N
         return [hash(raw[y * stride:(y + 1) * stride]) for y in range(img.height)]
 
     out: list[tuple[int | None, int | None]] = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, rows(a), rows(b), autojunk=False).get_opcodes():
+    # autojunk: blank background rows are too common to anchor a match; distinctive rows align the pages.
+    for _tag, i1, i2, j1, j2 in SequenceMatcher(None, rows(a), rows(b)).get_opcodes():
         n = max(i2 - i1, j2 - j1)
         for k in range(n):
             out.append((i1 + k if k < i2 - i1 else None, j1 + k if k < j2 - j1 else None))
@@ -69,9 +70,15 @@ def _canvas(img: Image.Image, mapping: list[tuple[int | None, int | None]], side
 
 
 def _magenta(img: Image.Image) -> Image.Image:
+    """255 where the pixel is the pink #FF00FF of a secret mask."""
     r, g, b = img.split()
     m = ImageChops.multiply(r.point(lambda v: 255 if v >= 230 else 0), g.point(lambda v: 255 if v <= 40 else 0))
-    return ImageChops.multiply(m, b.point(lambda v: 255 if v >= 230 else 0)).filter(ImageFilter.MaxFilter(5))
+    return ImageChops.multiply(m, b.point(lambda v: 255 if v >= 230 else 0))
+
+
+def _cells(mask: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """A full-size 0/255 mask reduced to the cell grid: a cell is set when any of its pixels is."""
+    return mask.resize(size, Image.Resampling.BOX).point(lambda v: 255 if v else 0)
 
 
 def _to_canvas(boxes: list[Box], mapping: list[tuple[int | None, int | None]], side: int) -> list[Box]:
@@ -123,45 +130,38 @@ def _grow(regions: list[Box], words: list[Box]) -> list[Box]:
 
 def diff_images(a: Image.Image, b: Image.Image, ignore_a: list[Box] = (), ignore_b: list[Box] = (),
                 words_a: list[Box] = (), words_b: list[Box] = ()) -> tuple[Image.Image, Image.Image, list[Box], int]:
-    """(canvas a, canvas b, changed regions, ignored cells) with both canvases row-aligned."""
-    a, b = a.convert("RGB"), b.convert("RGB")
+    """(canvas a, canvas b, changed regions, ignored cells) with both canvases row-aligned (RGB images in)."""
     mapping = align_rows(a, b)
     width = max(a.width, b.width)
-    ca, cb = _canvas(a, mapping, 0, width), _canvas(b, mapping, 1, width)
+    identity = a.size == b.size and all(i == j for i, j in mapping)
+    ca, cb = (a, b) if identity else (_canvas(a, mapping, 0, width), _canvas(b, mapping, 1, width))
     diff = ImageChops.difference(ca, cb).convert("L").point(lambda v: 255 if v > THRESHOLD else 0)
     bbox = diff.getbbox()
     if bbox is None:
         return ca, cb, [], 0
-    # Masks and volatile values are only looked for where something changed (most of a page does not).
-    x0, y0 = max(0, bbox[0] - 8), max(0, bbox[1] - 8)
-    crop = (x0, y0, min(width, bbox[2] + 8), min(len(mapping), bbox[3] + 8))
-    ignore = Image.new("L", diff.size, 0)
-    ignore.paste(ImageChops.lighter(_magenta(ca.crop(crop)), _magenta(cb.crop(crop))), (x0, y0))
-    draw = ImageDraw.Draw(ignore)
-    for box in _to_canvas(list(ignore_a), mapping, 0) + _to_canvas(list(ignore_b), mapping, 1):
-        draw.rectangle((box[0] - 3, box[1] - 3, box[2] + 3, box[3] + 3), fill=255)
-    kept = ImageChops.subtract(diff, ignore)
     size = (-(-width // CELL), -(-len(mapping) // CELL))
-    grid = kept.resize(size, Image.Resampling.BOX).point(lambda v: 255 if v else 0)
-    before = diff.resize(size, Image.Resampling.BOX).point(lambda v: 255 if v else 0)
-    ignored = sum(1 for v in before.getdata() if v) - sum(1 for v in grid.getdata() if v)
+    changed = _cells(diff, size)
+    # Masks and volatile values are ignored on the cell grid, one cell around them (anti-aliased edges).
+    x0, y0 = bbox[0] - bbox[0] % CELL, bbox[1] - bbox[1] % CELL
+    crop = (x0, y0, bbox[2], bbox[3])
+    pink = Image.new("L", diff.size, 0)
+    pink.paste(ImageChops.lighter(_magenta(ca.crop(crop)), _magenta(cb.crop(crop))), (x0, y0))
+    ignore = _cells(pink, size)
+    draw = ImageDraw.Draw(ignore)
+    for l, t, r, btm in _to_canvas(list(ignore_a), mapping, 0) + _to_canvas(list(ignore_b), mapping, 1):
+        draw.rectangle((l // CELL, t // CELL, r // CELL, btm // CELL), fill=255)
+    ignore = ignore.filter(ImageFilter.MaxFilter(3))
+    grid = ImageChops.subtract(changed, ignore)
+    ignored = sum(1 for v in changed.getdata() if v) - sum(1 for v in grid.getdata() if v)
     regions = [(l * CELL, t * CELL, min(width, (r + 1) * CELL), min(len(mapping), (btm + 1) * CELL))
                for l, t, r, btm in _components(grid)]
     words = _to_canvas(list(words_a), mapping, 0) + _to_canvas(list(words_b), mapping, 1)
     return ca, cb, _grow(regions, words), max(0, ignored)
 
 
-def _font() -> Any:
-    try:
-        return ImageFont.load_default(size=18)
-    except TypeError:  # Pillow without FreeType
-        return ImageFont.load_default()
-
-
-def render(a_path: Path, b_path: Path, out_dir: Path, stem: str, *, labels: tuple[str, str],
-           ignore_a: list[Box] = (), ignore_b: list[Box] = (), words_a: list[Box] = (),
-           words_b: list[Box] = ()) -> VisualDiff:
-    """Write <stem>.side.png and <stem>.overlay.png into out_dir when the pages differ visibly."""
+def render(a_path: Path, b_path: Path, out_dir: Path, stem: str, *, ignore_a: list[Box] = (),
+           ignore_b: list[Box] = (), words_a: list[Box] = (), words_b: list[Box] = ()) -> VisualDiff:
+    """When the pages differ visibly: <stem>.overlay.png, and both screenshots as <stem>.a.png / <stem>.b.png."""
     with Image.open(a_path) as ia, Image.open(b_path) as ib:
         a, b = ia.convert("RGB"), ib.convert("RGB")
     ca, cb, regions, ignored = diff_images(a, b, ignore_a, ignore_b, words_a, words_b)
@@ -169,24 +169,17 @@ def render(a_path: Path, b_path: Path, out_dir: Path, stem: str, *, labels: tupl
     if not regions:
         return res
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    head = 30
-    side = Image.new("RGB", (a.width + GAP + b.width, head + max(a.height, b.height)), "#e6e8eb")
-    side.paste(a, (0, head))
-    side.paste(b, (a.width + GAP, head))
-    d = ImageDraw.Draw(side)
-    d.text((8, 5), f"A  {labels[0]}", fill="#1d2733", font=_font())
-    d.text((a.width + GAP + 8, 5), f"B  {labels[1]}", fill="#1d2733", font=_font())
-    if side.width > SIDE_WIDTH:  # as wide as a report shows it; the overlay keeps full resolution
-        side = side.resize((SIDE_WIDTH, round(side.height * SIDE_WIDTH / side.width)), Image.Resampling.LANCZOS)
-    res.side_by_side = out_dir / f"{stem}.side.png"
-    side.save(res.side_by_side, compress_level=1)
     overlay = Image.blend(ca, cb, 0.5)
     d = ImageDraw.Draw(overlay)
     for box in regions:
         d.rectangle((box[0] - 2, box[1] - 2, box[2] + 2, box[3] + 2), outline="#e00000", width=3)
     res.overlay = out_dir / f"{stem}.overlay.png"
     overlay.save(res.overlay, compress_level=1)
-    for p in (res.side_by_side, res.overlay):
+    # The screenshots themselves, unchanged (already secret-masked), for the side-by-side view.
+    res.image_a, res.image_b = out_dir / f"{stem}.a.png", out_dir / f"{stem}.b.png"
+    shutil.copyfile(a_path, res.image_a)
+    shutil.copyfile(b_path, res.image_b)
+    for p in (res.overlay, res.image_a, res.image_b):
         p.chmod(0o600)
     return res
 
