@@ -50,3 +50,7 @@ class BlockedRequest(CaptureError):
 
 class DownloadError(CaptureError):
     """A backup, key or certificate download failed or returned an error body."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient  # a dropped connection or a server error: worth another try

@@ -101,7 +101,8 @@ class ApiClient:
                     text = (await r.content.read(2048)).decode("utf-8", "replace")
                     why = {401: "token refused or expired", 403: "the API account lacks the Backup API permission"}
                     raise DownloadError(f"{url.split('//', 1)[-1].split('/', 1)[-1]}: HTTP {r.status} "
-                                        f"({why.get(r.status, self.ctx.redactor.scrub(text.strip()[:120]))})")
+                                        f"({why.get(r.status, self.ctx.redactor.scrub(text.strip()[:120]))})",
+                                        transient=r.status >= 500)
                 expected = r.content_length
                 h = hashlib.sha256()
                 with store.writer(rel) as f:
@@ -118,12 +119,12 @@ class ApiClient:
                     if received < SNIFF and (reason := _sniff(first)):
                         raise DownloadError(f"the API answered HTTP 200 with an error instead of a backup: {reason}")
                     if expected is not None and received != expected:
-                        raise DownloadError(f"truncated: received {received} of {expected} bytes")
+                        raise DownloadError(f"truncated: received {received} of {expected} bytes", transient=True)
                     if received == 0:
                         raise DownloadError("the API sent an empty body")
                 self.last_sha256 = h.hexdigest()
         except aiohttp.ClientPayloadError as e:
-            raise DownloadError(f"download cut off after {received} bytes: {e}") from None
+            raise DownloadError(f"download cut off after {received} bytes: {e}", transient=True) from None
         except aiohttp.ClientError as e:
-            raise DownloadError(f"download failed after {received} bytes: {e}") from None
+            raise DownloadError(f"download failed after {received} bytes: {e}", transient=True) from None
         return store.path(rel)

@@ -30,6 +30,7 @@ PSM = 11        # sparse text: best recall on admin pages (see bench/ocr_bench.p
 SCALE = 2       # screen fonts are ~13 px; tesseract's LSTM wants glyphs ≥ 20 px
 BAND = 2000     # taller screenshots are cut into bands near this many source rows, at quiet rows
 LANG = "eng"
+THRESHOLD = 1   # tesseract 5: 0 global Otsu, 1 tiled (adaptive) Otsu, 2 Sauvola
 AUTOCONTRAST = 1.0  # % clipped at each end: lifts grey-on-grey text (disabled fields, inverted dark themes)
 
 
@@ -99,7 +100,7 @@ def band_cuts(gray: Image.Image, band: int = BAND, search: int = 160) -> list[tu
 
 
 def _words(img: Image.Image, psm: int, scale: int, dy: int, band_no: int) -> list[dict[str, Any]]:
-    d = pytesseract.image_to_data(img, lang=LANG, config=f"--oem 1 --psm {psm}",
+    d = pytesseract.image_to_data(img, lang=LANG, config=f"--oem 1 --psm {psm} -c thresholding_method={THRESHOLD}",
                                   output_type=pytesseract.Output.DICT)
     out = []
     for i, text in enumerate(d["text"]):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import getpass
 import logging
 import tempfile
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import flows
-from capture import __version__, postprocess, tls
+from capture import __version__, postprocess, resume, tls
 from capture.browser import Browser
 from capture.config import Appliance, Inventory
 from capture.context import StepContext
@@ -139,9 +140,11 @@ class Runner:
                           secret_refs={r.name: r.where for r in refs}, timeout_s=self.inv.page_timeout,
                           download_timeout_s=self.inv.download_timeout)
         pending: dict[str, Any] = {}
-        ctx.on_page = self._on_page(ctx, pending)
         api_ready = bool(app.accounts.api_client_id and values.get("api_client_secret"))
         plan = flows.plan(app.deployment, app.take, api_ready=api_ready, labels=labels)
+        if self.opt.resume:
+            plan = resume.keep_verified(ctx, plan)
+        ctx.on_page = self._on_page(ctx, pending)
         self.opt.progress.start(app.name, sum(len(v) for v in plan.values()))
         outcomes = await asyncio.gather(*(self._interface(browser, ctx, iface, steps, labels)
                                           for iface, steps in plan.items() if steps))
@@ -211,7 +214,10 @@ class Runner:
                         await st.run(sctx)
                 except Exception as e:
                     shot = await sess.failure_screenshot(st.name)
-                    ctx.fail(st.name, _message(e), kind="artifact", screenshot=shot)
+                    msg = _message(e)
+                    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+                        msg = f"disk full while saving the file ({e.strerror}); nothing partial was kept"
+                    ctx.fail(st.name, msg, kind="artifact", screenshot=shot)
             await sess.logout()
         finally:
             for b in guard.blocked:

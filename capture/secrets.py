@@ -25,6 +25,17 @@ def _tty_write(text: str) -> bool:
         return False
 
 
+def _check_totp(app: str, value: str, where: str) -> None:
+    import binascii
+
+    from flows.auth import totp_now
+
+    try:
+        totp_now(value)
+    except (binascii.Error, ValueError):
+        raise ConfigError(f"{app}: totp_secret from {where} is not a base32 TOTP secret") from None
+
+
 class SecretSource:
     """Resolves the secrets one appliance needs, up front, so a missing one stops the run before it starts."""
 
@@ -42,7 +53,9 @@ class SecretSource:
             value, where = self._one(app, name, source)
             if value is None:
                 continue
-            if name != "totp_secret" and len(value) < MIN_LEN:
+            if name == "totp_secret":
+                _check_totp(app.name, value, where)
+            elif len(value) < MIN_LEN:
                 raise ConfigError(f"{app.name}: {name} from {where} is shorter than {MIN_LEN} characters")
             self.redactor.add(value)
             values[name] = value

@@ -4,10 +4,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable
+
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from capture.errors import CaptureError, DownloadError, NavigationError, SessionBounced
 from capture.guard import Guard
@@ -151,10 +154,20 @@ class Session:
         return rel, hashlib.sha256(png).hexdigest()
 
     async def capture(self, page: Page) -> PageRecord:
-        """Reach, read and photograph one page. A failure is returned as a failed record, never raised."""
+        """Reach, read and photograph one page. A failure is returned as a failed record, never raised.
+
+        Transient failures (timeouts, HTTP 5xx, dropped connections) get one more try after a pause;
+        each retry is noted in the record.
+        """
         log.debug("%s/%s: %s", self.name, self.interface, page.title)
         try:
-            await self.goto(page)
+            async for attempt in AsyncRetrying(stop=stop_after_attempt(RETRIES + 1), reraise=True,
+                                               wait=wait_exponential(multiplier=1, max=8),
+                                               retry=retry_if_exception(transient),
+                                               before_sleep=lambda rs: self.note(
+                                                   f"{page.title}: retrying after {_message(rs.outcome.exception())}")):
+                with attempt:
+                    await self.goto(page)
         except Exception as e:
             return await self._failed(page, e)
         return await self.capture_current(page)
@@ -276,6 +289,18 @@ class Session:
                     await self.page.wait_for_load_state("load", timeout=5000)
         except Exception as e:  # logging out is courtesy; never a failure of the capture
             self.note(f"logout: {_first_line(e)}")
+
+
+RETRIES = 1
+
+
+def transient(e: BaseException) -> bool:
+    """Worth one more try: a timeout, a server error, a dropped connection; not a wrong page or a login."""
+    text = str(e)
+    if isinstance(e, (SessionBounced,)):
+        return False
+    return (type(e).__name__ == "TimeoutError" or "timed out" in text or "Timeout" in text
+            or bool(re.search(r"HTTP 5\d\d", text)) or "net::ERR_" in text)
 
 
 def _first_line(e: BaseException) -> str:

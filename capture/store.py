@@ -76,6 +76,8 @@ class Store:
             shutil.rmtree(self.dir)
         self.dir.mkdir(mode=0o700, exist_ok=True)
         os.chmod(self.dir, 0o700)
+        for stale in self.dir.rglob("*.part"):  # a write the interrupted run never finished
+            stale.unlink(missing_ok=True)
 
     def path(self, rel: str) -> Path:
         p = self.dir / rel
@@ -116,6 +118,13 @@ class Store:
         with open(final, "rb") as f:
             os.fsync(f.fileno())
         return final
+
+    def load_partial(self) -> Snapshot | None:
+        """The manifest an interrupted run left behind (for --resume), if it is readable."""
+        try:
+            return Snapshot.model_validate_json((self.dir / PARTIAL_MANIFEST).read_bytes())
+        except (OSError, ValueError):
+            return None
 
     def save_partial(self, snap: Snapshot) -> None:
         self._write_manifest(snap, PARTIAL_MANIFEST)

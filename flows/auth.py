@@ -4,7 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-import pyotp
+import base64
+import time
+
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
 from capture.errors import LoginFailed
 
@@ -42,8 +46,15 @@ class Credentials:
 
     def code(self) -> str | None:
         if self.totp_secret:
-            return pyotp.TOTP(self.totp_secret).now()
+            return totp_now(self.totp_secret)
         return self.ask_code() if self.ask_code else None
+
+
+def totp_now(secret: str) -> str:
+    """RFC 6238 (30 s, 6 digits, SHA-1) from a base32 secret of any length, as authenticator apps accept."""
+    s = secret.replace(" ", "").upper()
+    key = base64.b32decode(s + "=" * (-len(s) % 8))
+    return TOTP(key, 6, SHA1(), 30, enforce_key_length=False).generate(int(time.time())).decode()
 
 
 def login_with(creds: Credentials) -> Callable[[Any], Any]:

@@ -54,6 +54,7 @@ class Action(Protocol):
     interface: Literal["appliance", "login", "api"]
     deployments: tuple[Deployment, ...]
     step: str
+    produces: tuple[str, str | None] | None  # (artifact kind, obtained or None for either): kept on --resume
 
     async def run(self, ctx: Any) -> None: ...
 

@@ -111,6 +111,7 @@ class ExportCertificate:
     interface = "appliance"
     deployments = ("onprem", "cloud")
     step = "certificate"
+    produces = ("p12", "ui")
 
     async def run(self, ctx: Any) -> None:
         s, labels = ctx.session, ctx.session.labels

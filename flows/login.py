@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
 from capture.errors import CaptureError, DownloadError, NavigationError
 from flows.base import Page
 
@@ -67,6 +69,7 @@ class BackupUI:
     interface = "login"
     deployments = ALL
     step = "nsb"
+    produces = ("nsb", "ui")
 
     async def run(self, ctx: Any) -> None:
         s = ctx.session
@@ -97,6 +100,7 @@ class VaultKeyUI:
     interface = "login"
     deployments = ALL
     step = "vault_key"
+    produces = ("vault_key", "ui")
 
     async def run(self, ctx: Any) -> None:
         s = ctx.session
@@ -123,6 +127,7 @@ class SyncNow:
     interface = "login"
     deployments = ("onprem",)
     step = "sync_now"
+    produces = None  # a click, not a file: redone on --resume
 
     async def run(self, ctx: Any) -> None:
         s = ctx.session
@@ -143,6 +148,7 @@ class BackupAPI:
     interface = "api"
     deployments = ALL
     step = "nsb"
+    produces = ("nsb", "api")
 
     async def run(self, ctx: Any) -> None:
         from capture.fetch import ApiClient
@@ -152,11 +158,17 @@ class BackupAPI:
             raise CaptureError("no API client configured (accounts.api_client_id and secrets.api_client_secret)")
         base = re.sub(r"/(login|appliance)/?$", "", ctx.app.url or ctx.app.login_url).rstrip("/")
         password = ctx.secret("backup_password")
+        body = {"password": password} if password else None
         async with ApiClient(ctx) as api:
-            token = await api.token(f"{base}/oauth2/token", client_id, secret)
-            body = {"password": password} if password else None
-            path = await api.download("POST", f"{base}/api/backup", "artifacts/login-backup-api.nsb",
-                                      bearer=token, json=body)
+            # A dropped connection or a 5xx gets one more try (a fresh token, a fresh file).
+            async for attempt in AsyncRetrying(stop=stop_after_attempt(2), wait=wait_exponential(max=8), reraise=True,
+                                               retry=retry_if_exception(lambda e: getattr(e, "transient", False)),
+                                               before_sleep=lambda rs: ctx.note(
+                                                   f"Backup API: retrying after {rs.outcome.exception()}")):
+                with attempt:
+                    token = await api.token(f"{base}/oauth2/token", client_id, secret)
+                    path = await api.download("POST", f"{base}/api/backup", "artifacts/login-backup-api.nsb",
+                                              bearer=token, json=body)
         ctx.add_artifact("nsb", path, "api", sha256=api.last_sha256, secret_ref="backup_password" if password else None,
                          options={"include_history": True, "password_protected": bool(password),
                                   "note": "the Backup API includes logged data"})
@@ -182,6 +194,7 @@ class FallbackToUI:
     interface = "login"
     deployments = ALL
     step = "nsb"
+    produces = ("nsb", None)  # either route
 
     def __init__(self, first: Any, second: Any) -> None:
         self.first, self.second = first, second
