@@ -22,7 +22,7 @@ def _rel(target: Path, root: Path) -> str:
 def row(folder: Path, root: Path) -> dict[str, Any]:
     try:
         snap, partial = view.load(folder)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError) as e:  # pydantic's ValidationError is a ValueError
         return {"name": folder.name, "appliance": folder.name, "ok": False, "problems": [f"unreadable: {e}"],
                 "dossier": None, "pdf": None, "captured": "", "cert": None, "site": "", "role": "", "version": ""}
     probs = view.problems(snap, partial)
@@ -53,13 +53,17 @@ def render_html(folders: list[Path], diffs: list[dict[str, Any]], root: Path) ->
     bad = sum(not r["ok"] for r in rows) + sum(1 for d in diffs if d.get("must_match"))
     html = templates().get_template("binder.html.j2").render(
         rows=rows, diffs=[diff_row(d, root) for d in diffs], bad=bad, expiry_days=view.EXPIRY_DAYS,
-        rendered=view.when(datetime.now(timezone.utc)), sites=sorted({r["site"] for r in rows if r["site"]}))
+        rendered=view.when(datetime.now(timezone.utc)), sites=sites(rows))
     return write_atomic(root / INDEX, html)
+
+
+def sites(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted({r["site"] for r in rows if r["site"]})
 
 
 async def render(folders: list[Path], diffs: list[dict[str, Any]], root: Path, pdf: PdfRenderer) -> Path:
     """index.html and binder.pdf (the same page printed) in root; returns index.html."""
     index = render_html(folders, diffs, root)
-    sites = ", ".join(sorted({view.load(Path(f))[0].site_hostname for f in folders if (Path(f) / "manifest.json").exists()}))
-    await pdf.render(index, Path(root) / PDF, title="Recovery binder", header=f"{sites or 'BeyondTrust'} · recovery binder")
+    names = ", ".join(sites([row(Path(f), root) for f in folders])) or "BeyondTrust"
+    await pdf.render(index, Path(root) / PDF, title="Recovery binder", header=f"{names} · recovery binder")
     return index

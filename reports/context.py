@@ -250,12 +250,13 @@ def build(folder: Path, snap: Snapshot, partial: bool, diffs: list[dict[str, Any
               "detail": (f"{done} of {len(snap.procedure)} checklist steps done (the rest not applicable); "
                          f"{verified} of {len(snap.artifacts)} files verified") if not probs else probs[0]}
     ident = snap.identity
+    absent = "not captured" if snap.deployment == "onprem" else f"not shown on {snap.deployment} sites"
     manifest = folder / ("manifest.partial.json" if partial else "manifest.json")
     dur = (snap.finished_at - snap.started_at).total_seconds() if snap.finished_at and snap.started_at else None
     return {
         "s": snap, "folder_name": folder.name, "appliance": snap.appliance_hostname or ident.hostname or snap.label,
         "site": snap.site_hostname or "unknown site", "status": status, "problems": probs, "peer": peer,
-        "identity": [(k, v or "not captured", "value" if v else "empty") for k, v in (
+        "identity": [(k, v or absent, "value" if v else "empty") for k, v in (
             ("Appliance version", ident.appliance_version), ("Serial number", ident.serial_number),
             ("Base software version", ident.base_software_version), ("System time", ident.system_time),
             ("Model", ident.model), ("Product version", snap.product_version), ("Product build", snap.product_build),

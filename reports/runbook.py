@@ -158,8 +158,9 @@ KEYS = {"appliance.security.appliance_administration": ("Remote Syslog Server", 
 
 
 def other_settings(snap: Snapshot) -> Step:
-    step = Step(3, "settings", "Restore SSL/TLS, restrictions, syslog, login agreement and email",
-                _appl(snap, "Security"))
+    title = ("Restore SSL/TLS, restrictions, syslog, login agreement and email" if snap.deployment == "onprem"
+             else "Restore the SSL/TLS configuration")
+    step = Step(3, "settings", title, _appl(snap, "Security"))
     if snap.deployment == "hosted":
         step.intro = f"These /appliance settings are {MANAGED} for hosted sites."
         return step
@@ -223,10 +224,15 @@ def vault(snap: Snapshot) -> Step:
 
 
 def failover(snap: Snapshot) -> Step:
-    step = Step(6, "failover", "Re-enter the failover settings and the pre-shared key",
+    step = Step(6, "failover", "Re-enter the failover settings and the pre-shared key" if snap.deployment == "onprem"
+                else "Re-enter the inter-appliance pre-shared key",
                 "/login > Management > Failover; /login > Management > Security",
                 intro="Failover sync does not carry these, and restoring an NSB overwrites them: enter them by hand "
                       "on this appliance; the pre-shared key must equal the peer's.")
+    if snap.deployment != "onprem":
+        step.where = "/login > Management > Security"
+        step.intro = ("Restoring an NSB overwrites the Inter-appliance Pre-shared Key: re-enter it by hand if it was "
+                      "set.")
     if applies(snap, "login.management.failover"):
         page = _page(snap, "login.management.failover", step, "Management > Failover")
         if page is not None:

@@ -8,6 +8,7 @@ import re
 import stat
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -26,13 +27,19 @@ INJECTED = ("<script>window.__pwned=1</script>", "</table><b>x</b>")
 SEGMENT = re.compile(r"\S+(?: \S+)*")
 
 
+def run_async(coro: Any) -> Any:
+    """asyncio.run in a thread of its own: the session's sync Playwright may hold this thread's event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def capture_into(sim: Simulator, folder: Path, **inventory: Any) -> tuple[Any, dict[str, str]]:
     """Capture every appliance of sim (no OCR, no rendering); returns (RunOutcome, the secrets' environment)."""
     inv_path, env = write_inventory(sim.info(), folder, output=folder / "snapshots", **inventory)
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
-        outcome = asyncio.run(runapp.run(config.load(inv_path), Options(), redactor=Redactor(), render=False))
+        outcome = run_async(runapp.run(config.load(inv_path), Options(), redactor=Redactor(), render=False))
     assert all(r.folder for r in outcome.results), [r.error for r in outcome.results]
     return outcome, env
 
@@ -83,7 +90,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = folder / "snapshots"
     diffs = outcome.diffs or [fake_diff(root, [r.folder for r in outcome.results])]
     started = time.monotonic()
-    asyncio.run(dossier.render_all([r.folder for r in outcome.results], diffs, root))
+    run_async(dossier.render_all([r.folder for r in outcome.results], diffs, root))
     yield {"root": root, "folders": [r.folder for r in outcome.results], "diffs": diffs, "secrets": secrets,
            "seconds": time.monotonic() - started}
 
