@@ -9,7 +9,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 CASES: dict[str, list[dict[str, Any]]] = {
     "pair": [dict(pair=True)],
@@ -18,7 +18,12 @@ CASES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def _capture_one(sim_kw: dict[str, Any], out: Path, *, ocr: bool) -> list[Path]:
+def capture_sim(sim_kw: dict[str, Any], out: Path, *, ocr: bool = False,
+                setenv: Callable[[dict[str, str]], None] = os.environ.update) -> tuple[list[Path], dict[str, str], Any]:
+    """One simulator: capture every appliance (secrets through the environment, as in production).
+
+    Returns (snapshot folders by name, the secrets' environment, capture.app's RunOutcome with its peer diffs).
+    """
     from capture import app, config
     from capture.redact import Redactor
     from capture.runner import Options
@@ -29,7 +34,7 @@ def _capture_one(sim_kw: dict[str, Any], out: Path, *, ocr: bool) -> list[Path]:
     pool = None
     try:
         inv_path, env = write_inventory(sim.info(), out, output=out / "snapshots", nsb="ui", vault_key=False)
-        os.environ.update(env)
+        setenv(env)
         inv = config.load(inv_path)
         if ocr:
             from capture.ocr import OcrPool
@@ -42,14 +47,14 @@ def _capture_one(sim_kw: dict[str, Any], out: Path, *, ocr: bool) -> list[Path]:
     bad = [r for r in outcome.results if not r.folder]
     if bad:
         raise RuntimeError(f"capture failed: {[(r.name, r.error) for r in bad]}")
-    return [r.folder for r in sorted(outcome.results, key=lambda r: r.name)]
+    return [r.folder for r in sorted(outcome.results, key=lambda r: r.name)], env, outcome
 
 
 def capture_case(case: str, out: Path, *, ocr: bool = False) -> list[Path]:
     """Start the simulator(s) of a case, capture every appliance, stop; return the snapshot folders in order."""
     folders: list[Path] = []
     for i, kw in enumerate(CASES[case]):
-        folders += _capture_one(kw, Path(out) / f"{case}{i}", ocr=ocr)
+        folders += capture_sim(kw, Path(out) / f"{case}{i}", ocr=ocr)[0]
     return folders
 
 

@@ -76,6 +76,11 @@ def _magenta(img: Image.Image) -> Image.Image:
     return ImageChops.multiply(m, b.point(lambda v: 255 if v >= 230 else 0))
 
 
+def _count(mask: Image.Image) -> int:
+    raw = mask.tobytes()
+    return len(raw) - raw.count(0)
+
+
 def _cells(mask: Image.Image, size: tuple[int, int]) -> Image.Image:
     """A full-size 0/255 mask reduced to the cell grid: a cell is set when any of its pixels is."""
     return mask.resize(size, Image.Resampling.BOX).point(lambda v: 255 if v else 0)
@@ -94,8 +99,8 @@ def _to_canvas(boxes: list[Box], mapping: list[tuple[int | None, int | None]], s
 def _components(grid: Image.Image) -> list[Box]:
     """Bounding boxes (in cells) of groups of changed cells; cells one apart belong together."""
     w, h = grid.size
-    core = list(grid.getdata())
-    grown = list(grid.filter(ImageFilter.MaxFilter(3)).getdata())
+    core = grid.tobytes()  # mode L: one byte per cell
+    grown = grid.filter(ImageFilter.MaxFilter(3)).tobytes()
     seen = bytearray(w * h)
     boxes = []
     for start in range(w * h):
@@ -152,7 +157,7 @@ def diff_images(a: Image.Image, b: Image.Image, ignore_a: list[Box] = (), ignore
         draw.rectangle((l // CELL, t // CELL, r // CELL, btm // CELL), fill=255)
     ignore = ignore.filter(ImageFilter.MaxFilter(3))
     grid = ImageChops.subtract(changed, ignore)
-    ignored = sum(1 for v in changed.getdata() if v) - sum(1 for v in grid.getdata() if v)
+    ignored = _count(changed) - _count(grid)
     regions = [(l * CELL, t * CELL, min(width, (r + 1) * CELL), min(len(mapping), (btm + 1) * CELL))
                for l, t, r, btm in _components(grid)]
     words = _to_canvas(list(words_a), mapping, 0) + _to_canvas(list(words_b), mapping, 1)

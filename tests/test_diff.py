@@ -1,0 +1,207 @@
+"""`bt-capture diff` on real captures of the simulator: a consistent pair, a drifted pair, an upgrade that drops syslog."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from click.testing import CliRunner
+
+import simhelpers
+from capture.records import Snapshot
+from reports import diff as rdiff
+from reports import diff_output, visual
+from reports.cli_diff import diff_cmd
+
+pytestmark = pytest.mark.xdist_group("diff")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from diff_cases import capture_sim  # noqa: E402
+
+
+def _subprocess_case(case: str, out: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, str(ROOT / "bench" / "diff_cases.py"), case, str(out)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The three captures at once: drift and upgrade in their own processes (own secrets), the pair in here."""
+    simhelpers.require_tool(simhelpers.CHROMIUM)
+    root = tmp_path_factory.mktemp("diff")
+    procs = {c: _subprocess_case(c, root / c) for c in ("drift", "upgrade")}
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            pair, env, outcome = capture_sim(dict(pair=True), root / "pair",
+                                             setenv=lambda e: [mp.setenv(k, v) for k, v in e.items()])
+        out: dict[str, Any] = {"pair": pair, "pair_env": env, "pair_outcome": outcome, "root": root}
+        for case, p in procs.items():
+            stdout, stderr = p.communicate(timeout=400)
+            assert p.returncode == 0, f"{case} capture failed: {stderr[-2000:]}"
+            out[case] = [Path(line) for line in stdout.split()]
+        yield out
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.kill()
+
+
+def _must(result: rdiff.DiffResult) -> dict[tuple[str, str], rdiff.Difference]:
+    return {(d.flow, d.label): d for d in result.must_match}
+
+
+def test_pair_is_consistent_and_lists_what_differs_by_design(cases: dict[str, Any]) -> None:
+    result, _, _ = rdiff.compare_folders(*cases["pair"])
+    assert result.mode == "peers"
+    assert result.verdict == "the peers are consistent"
+    assert result.must_match == [], [d.to_dict() for d in result.must_match]
+    expected = {(d.flow, d.label) for d in result.of("expected")}
+    for want in [("appliance.status.basics", "Hostname"), ("appliance.status.basics", "Serial Number"),
+                 ("appliance.networking.ip_configuration", "Hostname"),
+                 ("appliance.networking.ip_configuration", "10.20.30.41"),  # bt1's own address: a row only on bt1
+                 ("appliance.networking.ip_configuration", "10.20.30.42"),
+                 ("appliance.networking.ip_configuration", "10.20.30.40"),  # the shared IP lives on the primary
+                 ("appliance.networking.static_routes", "172.16.8.0 / Gateway"),
+                 ("login.status.information", "Failover Role"), ("login.management.failover", "Role")]:
+        assert want in expected, want
+    volatile = {d.label for d in result.of("volatile")}
+    assert {"System Time", "Uptime", "Last Status Check"} <= volatile
+    fo = result.failover
+    assert fo["roles"] == {"bt1": "primary", "bt2": "backup"}
+    assert fo["backup"] == "bt2" and fo["backup_operations"] is True
+    assert fo["last_sync_status"] == "Success" and fo["sync_interval_seconds"] == 4 * 3600
+    assert 0 < fo["last_sync_age_seconds"] < 4 * 3600
+    assert fo["warnings"] == [] and fo["ok"]
+
+
+def test_capture_run_writes_the_peer_diff_and_no_secret_reaches_it(cases: dict[str, Any]) -> None:
+    diffs = cases["pair_outcome"].diffs
+    assert len(diffs) == 1
+    d = diffs[0]
+    assert (d["a"], d["b"], d["mode"], d["must_match"]) == ("bt1", "bt2", "peers", 0)
+    assert d["verdict"] == "the peers are consistent" and d["differences"] == []
+    assert d["failover"]["roles"] == {"bt1": "primary", "bt2": "backup"}
+    folder = Path(d["html"]).parent
+    assert folder.name == "diff_bt1__bt2"
+    for key in ("html", "json", "pdf"):
+        assert Path(d[key]).is_file() and Path(d[key]).stat().st_mode & 0o077 == 0, key
+    assert folder.stat().st_mode & 0o077 == 0
+    html = Path(d["html"]).read_text()
+    assert "The peers are consistent" in html and "Failover health" in html
+    images = json.loads(Path(d["json"]).read_text())["visual"]
+    shown = [v for v in images if v["regions"]]
+    assert shown and all((folder / v["overlay"]).is_file() and v["overlay"] in html for v in shown)
+    pdf_text = subprocess.run(["pdftotext", "-layout", d["pdf"], "-"], capture_output=True, text=True,
+                              check=True).stdout
+    assert "The peers are consistent" in pdf_text and "Expected to differ" in pdf_text
+    blobs = [Path(d["json"]).read_bytes(), html.encode(), pdf_text.encode()]
+    for name, secret in cases["pair_env"].items():
+        assert not any(secret.encode() in b for b in blobs), f"{name} leaked into the diff"
+
+
+def test_drift_flags_exactly_the_certificate_and_the_cipher_set(cases: dict[str, Any]) -> None:
+    a, b = cases["drift"]
+    result, va, vb = rdiff.compare_folders(a, b)
+    must = _must(result)
+    tls = "appliance.security.ssl_tls"
+    cipher = {(tls, f"{name} / Enabled"): (old, new) for name, old, new in [
+        ("TLS_CHACHA20_POLY1305_SHA256", "on", "off"), ("ECDHE-RSA-CHACHA20-POLY1305", "on", "off"),
+        ("AES256-SHA256", "off", "on"), ("AES128-SHA", "off", "on")]}
+    for key, (old, new) in cipher.items():
+        assert (must[key].a, must[key].b) == (old, new), key
+    order = must[(tls, "Order of rows")]
+    assert order.a.startswith("TLS_AES_256_GCM_SHA384, TLS_CHACHA20") and order.b.startswith("AES256-GCM-SHA384, ")
+    pa = Snapshot.model_validate_json((a / "manifest.json").read_text()).artifact("p12").verification.details
+    pb = Snapshot.model_validate_json((b / "manifest.json").read_text()).artifact("p12").verification.details
+    leaf = {"SHA-256 fingerprint": "sha256", "SHA-1 fingerprint": "sha1", "Public key SHA-256": "spki_sha256",
+            "Serial number": "serial"}
+    for label, key in leaf.items():
+        d = must[("artifacts.p12", label)]
+        assert (d.a, d.b) == (pa[key], pb[key]) and d.a != d.b, label
+    assert must[("tls.presented", "SHA-256 fingerprint")].b == pb["sha256"]
+    # Nothing else: the validity dates may or may not differ by the second the second key was made.
+    allowed = set(cipher) | {(tls, "Order of rows")} | {("artifacts.p12", lbl) for lbl in leaf} | {
+        ("tls.presented", "SHA-256 fingerprint"), ("artifacts.p12", "Valid from"), ("artifacts.p12", "Valid until"),
+        ("tls.presented", "Valid until")}
+    assert set(must) <= allowed, sorted(set(must) - allowed)
+    assert len(result.must_match) == len(must)  # no label flagged twice
+    assert result.verdict == f"{len(must)} must-match fields differ"
+
+
+def test_cli_exit_codes_and_json_on_drift(cases: dict[str, Any], tmp_path: Path) -> None:
+    a, b = cases["drift"]
+    run = CliRunner().invoke(diff_cmd, [str(a), str(b), "-o", str(tmp_path), "--json", "--no-pdf", "--no-visual"])
+    assert run.exit_code == 1, run.output
+    data = json.loads(run.output)
+    assert data["mode"] == "peers" and data["must_match"] == len(data["differences"]) >= 5
+    assert all(d["class"] == "must_match" for d in data["differences"])
+    assert Path(data["json"]).is_file() and Path(data["html"]).is_file() and data["pdf"] == ""
+    text = CliRunner().invoke(diff_cmd, [str(a), str(b), "-o", str(tmp_path), "--no-pdf", "--no-visual"])
+    assert text.exit_code == 1 and "must-match fields differ" in text.output
+    assert "TLS_CHACHA20_POLY1305_SHA256 / Enabled: 'on' → 'off'" in text.output
+    ok = CliRunner().invoke(diff_cmd, [*map(str, cases["pair"]), "-o", str(tmp_path), "--no-pdf", "--no-visual"])
+    assert ok.exit_code == 0 and "verdict: the peers are consistent" in ok.output
+
+
+def test_upgrade_reports_the_dropped_syslog_not_the_version_change(cases: dict[str, Any]) -> None:
+    before, after = cases["upgrade"]
+    for order in ((before, after), (after, before)):  # either order: the earlier snapshot is "before"
+        result, va, _ = rdiff.compare_folders(*order)
+        assert result.mode == "upgrade" and "bt1.example.test" in result.mode_reason
+        assert va.snapshot.product_version == "23.3.2"
+        dropped = [d for d in result.must_match if d.change == "dropped"]
+        assert [(d.flow, d.section, d.label) for d in dropped] == [
+            ("appliance.security.appliance_administration", "Syslog", "Remote Syslog Server")]
+        assert dropped[0].a == "syslog1.example.test, 10.20.40.15" and dropped[0].b == ""
+    versions = {"Appliance Version", "Base Software Version", "Product Version", "Product Build", "API Version"}
+    flagged = {d.label for d in result.must_match}
+    assert not versions & flagged
+    assert versions <= {d.label for d in result.of("expected")}
+    # 23.3 says "SSL/TLS Configuration" and draws rows; 25.1 says "TLS Configuration" and draws dl lists;
+    # one NIC section with repeated labels became one section per NIC. None of that is a difference.
+    for flow in ("appliance.security.ssl_tls", "appliance.networking.ip_configuration", "appliance.status.basics"):
+        moved = [d.to_dict() for d in result.differences if d.flow == flow and d.change in ("added", "removed")]
+        assert moved == [], moved
+    assert not [d for d in result.differences if d.flow == "appliance.security.ssl_tls"]
+    assert not [d for d in result.must_match if d.change in ("added", "removed")]
+    assert result.failover["checked"] is False
+
+
+def test_visual_diff_boxes_real_changes_and_leaves_out_volatile_values(cases: dict[str, Any], tmp_path: Path) -> None:
+    simhelpers.require_tool("tesseract")
+    from capture.ocr import ocr_many
+
+    flow = "appliance.status.basics"
+    result, va, vb = rdiff.compare_folders(*cases["pair"])
+    shots = [v.folder / v.snapshot.page(flow).screenshot for v in (va, vb)]
+    for v, out in zip((va, vb), ocr_many(shots), strict=True):
+        assert out.error is None, out.error
+        (v.folder / "ocr").mkdir(exist_ok=True)
+        (v.folder / "ocr" / f"{v.name}__{flow}.words.json").write_text(json.dumps(out.words))
+    rows = {r["flow"]: r for r in diff_output.visuals(result, va, vb, tmp_path)}
+    row = rows[flow]
+    assert row["ocr"] and row["overlay"] and row["image_a"] and row["image_b"]
+    words_b = visual.load_words(next((vb.folder / "ocr").glob(f"*{flow}.words.json")))
+
+    def boxes(v: Any, label: str) -> list[tuple[int, int, int, int]]:
+        words = visual.load_words(next((v.folder / "ocr").glob(f"*{flow}.words.json")))
+        return visual.value_boxes(words, [v.snapshot.page(flow).value([label])])
+
+    def hit(box: tuple[int, int, int, int]) -> bool:
+        return any(r[0] < box[2] and r[2] > box[0] and r[1] < box[3] and r[3] > box[1] for r in row["regions"])
+
+    assert words_b
+    for label in ("Serial Number", "Hostname"):
+        found = boxes(vb, label)
+        assert found and any(hit(b) for b in found), label  # a real difference is boxed
+    for label in ("System Time", "Uptime"):
+        found = boxes(va, label) + boxes(vb, label)
+        assert found and not any(hit(b) for b in found), label  # a volatile one is not
+    assert row["ignored_cells"] > 0
+    # Pages whose only difference is a masked secret or nothing at all show no boxes.
+    assert rows["login.management.security"]["regions"] == []
