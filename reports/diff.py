@@ -208,11 +208,15 @@ def load_snapshot(folder: Path | str) -> Snapshot:
 def compare_folders(a: Path | str, b: Path | str, *, mode: str = "auto",
                     rules: DiffRules | None = None) -> tuple[DiffResult, SnapView, SnapView]:
     sa, sb = load_snapshot(a), load_snapshot(b)
-    if mode in ("auto", "upgrade") and detect_mode(sa, sb)[0] == "upgrade" and sa.started_at and sb.started_at \
-            and sa.started_at > sb.started_at:
+    swapped = mode in ("auto", "upgrade") and (mode == "upgrade" or detect_mode(sa, sb)[0] == "upgrade") \
+        and sa.started_at is not None and sb.started_at is not None and sa.started_at > sb.started_at
+    if swapped:
         a, b, sa, sb = b, a, sb, sa  # before, then after
     va, vb = snap_view(sa, Path(a)), snap_view(sb, Path(b))
-    return compare(va, vb, mode=mode, rules=rules), va, vb
+    result = compare(va, vb, mode=mode, rules=rules)
+    if swapped:
+        result.mode_reason += "; the earlier capture is taken as before"
+    return result, va, vb
 
 
 def peer_diff(a: Path, b: Path, output_root: Path, *, mode: str = "auto", rules: DiffRules | None = None,

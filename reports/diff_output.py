@@ -81,7 +81,7 @@ def visuals(result: DiffResult, va: SnapView, vb: SnapView, out: Path) -> list[d
                                ignore_a=visual.value_boxes(wa, _volatile_values(result, flow, "a")),
                                ignore_b=visual.value_boxes(wb, _volatile_values(result, flow, "b")),
                                words_a=[visual.word_box(w) for w in wa], words_b=[visual.word_box(w) for w in wb])
-        except (OSError, ValueError) as e:  # a damaged screenshot: say so, compare the rest
+        except Exception as e:  # noqa: BLE001 - a damaged screenshot: say so, compare the rest
             return row | {"error": f"{type(e).__name__}: {e}"}
         return row | vd.to_dict(out) | {"ocr": bool(wa and wb)}
 

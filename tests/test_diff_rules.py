@@ -136,12 +136,14 @@ def test_upgrade_flags_dropped_and_reset_settings_only() -> None:
 
 
 def _failover(role: str, peer_role: str, ops: str, last: str, interval: str = "Every 4 hours") -> PageRecord:
-    return page("login.management.failover", interface="login", *[
-        sec("Failover :: This Host's Status", ("Hostname", "h"), ("Role", f"{role} Site Instance")),
-        sec("Failover :: Peer Host's Status", ("Role", f"{peer_role} Site Instance"), ("Last Status Check", last)),
-        sec("Failover :: Backup Settings", Field(label="Enable Backup Operations", value=ops, kind="checkbox"),
-            Field(label="Automatic Data-Sync Interval", value=interval, kind="select")),
-        sec("Failover :: Backup Site Instance Status", ("Last Data Sync Time", last), ("Last Data Sync Status", "Success"))])
+    return page("login.management.failover",
+                sec("Failover :: This Host's Status", ("Hostname", "h"), ("Role", f"{role} Site Instance")),
+                sec("Failover :: Peer Host's Status", ("Role", f"{peer_role} Site Instance"),
+                    ("Last Status Check", last)),
+                sec("Failover :: Backup Settings", Field(label="Enable Backup Operations", value=ops, kind="checkbox"),
+                    Field(label="Automatic Data-Sync Interval", value=interval, kind="select")),
+                sec("Failover :: Backup Site Instance Status", ("Last Data Sync Time", last),
+                    ("Last Data Sync Status", "Success")), interface="login")
 
 
 def test_failover_health_warnings() -> None:
