@@ -95,8 +95,8 @@ def text_summary(result: DiffResult, paths: dict[str, Any] | None = None) -> str
         lines.append(f"  ✗ [{d.change}] {d.page} › {d.section} › {d.label}: {d.a!r} → {d.b!r}")
     exp = result.of("expected")
     if exp:
-        lines.append(f"expected to differ: {len(exp)} ({', '.join(sorted({d.label for d in exp})[:12])}"
-                     f"{', …' if len({d.label for d in exp}) > 12 else ''})")
+        labels = sorted({d.label for d in exp})
+        lines.append(f"expected to differ: {len(exp)} ({'; '.join(labels[:12])}{'; …' if len(labels) > 12 else ''})")
     lines.append(f"volatile, ignored: {len(result.of('volatile'))}")
     fo = result.failover
     if fo.get("checked"):
