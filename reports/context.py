@@ -202,8 +202,9 @@ def certs(snap: Snapshot) -> list[dict[str, Any]]:
                 ("Alternative names (DNS)", ", ".join(d.get("sans_dns", [])) or "none", "value"),
                 ("Alternative names (IP)", ", ".join(d.get("sans_ip", [])) or "none", "value"),
                 ("Issuer", d.get("issuer", ""), "value"), ("Serial number", d.get("serial", ""), "mono"),
-                ("Valid from", str(d.get("not_before", "")), "value"),
-                ("Valid until", f"{d.get('not_after', '')} ({d.get('days_left', '?')} days left at capture)", "value"),
+                ("Valid from", view.when(view.dt(d.get("not_before"))), "value"),
+                ("Valid until", f"{view.when(view.dt(d.get('not_after')))} ({d.get('days_left', '?')} days left at "
+                                "capture)", "value"),
                 ("Key", f"{key.get('type', '?')} {key.get('size', '')}".strip(), "value"),
                 ("SHA-256 fingerprint", d.get("sha256", ""), "mono"), ("SHA-1 fingerprint", d.get("sha1", ""), "mono"),
                 ("SPKI SHA-256", d.get("spki_sha256", ""), "mono")]
@@ -212,7 +213,7 @@ def certs(snap: Snapshot) -> list[dict[str, Any]]:
         if d.get("presented_sha256"):
             same = d["presented_sha256"] == d.get("sha256")
             rows.append(("Presented over TLS", "this certificate" if same else "a different certificate", "value"))
-        chain = [{**c, "not_after": str(c.get("not_after", ""))[:10]} for c in d.get("chain", [])]
+        chain = [{**c, "not_after": view.day(view.dt(c.get("not_after")))} for c in d.get("chain", [])]
         out.append({"title": f"Site certificate in {Path(a.path).name}", "rows": rows, "chain": chain})
     return out
 

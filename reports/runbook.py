@@ -102,6 +102,10 @@ def nics(ip: PageRecord, where: str) -> list[Block]:
             if groups and norm(f.label) not in LINK_STATE and f.kind != "static":
                 groups[-1].add(f)
         tables += [t for t in s.tables if column(t, "IP Address") is not None]
+    for g in groups:
+        if any(norm(r[0]) == "mac address" for r in g.rows):
+            g.note = ("The MAC address is the old hardware's: new hardware has its own, so update DHCP reservations "
+                      "or switch port security that name it.")
     if len(tables) == len(groups):
         for g, t in zip(groups, tables):
             g.tables.append(clean_table(t))

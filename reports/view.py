@@ -44,11 +44,12 @@ def day(dt: datetime | None) -> str:
 
 
 def size(n: int) -> str:
+    scaled = float(n)
     for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:,} bytes" if unit == "bytes" else f"{n:,.1f} {unit} ({n:,} bytes)"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
+        if scaled < 1024 or unit == "GiB":
+            return f"{n:,} bytes" if unit == "bytes" else f"{scaled:,.1f} {unit} ({n:,} bytes)"
+        scaled /= 1024
+    return f"{n:,} bytes"
 
 
 def shown(f: Field) -> tuple[str, str]:
@@ -127,7 +128,7 @@ def reference_time(snap: Snapshot) -> datetime:
     return snap.finished_at or snap.started_at or datetime.now(timezone.utc)
 
 
-def _dt(raw: Any) -> datetime | None:
+def dt(raw: Any) -> datetime | None:
     if isinstance(raw, datetime):
         return raw if raw.tzinfo else raw.replace(tzinfo=timezone.utc)
     if not raw:
@@ -149,7 +150,7 @@ def certificates(snap: Snapshot) -> list[Cert]:
         if sha and sha in seen:
             return
         seen.add(sha)
-        end = _dt(not_after)
+        end = dt(not_after)
         out.append(Cert(what, subject, end, (end - ref).days if end else None, sha, link))
 
     for i, a in enumerate(snap.artifacts):
