@@ -56,7 +56,8 @@ class PdfRenderer:
             raise
         return self
 
-    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(self, et: type[BaseException] | None, e: BaseException | None,
+                        tb: TracebackType | None) -> None:
         try:
             if self._browser is not None:
                 await self._browser.close()

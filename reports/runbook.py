@@ -107,7 +107,7 @@ def nics(ip: PageRecord, where: str) -> list[Block]:
             g.note = ("The MAC address is the old hardware's: new hardware has its own, so update DHCP reservations "
                       "or switch port security that name it.")
     if len(tables) == len(groups):
-        for g, t in zip(groups, tables):
+        for g, t in zip(groups, tables, strict=True):
             g.tables.append(clean_table(t))
     elif tables:  # the page did not pair addresses with interfaces: list them as captured
         groups.append(Block("IP addresses (interface not stated on the page)", where, href=f"#{IP}",

@@ -72,7 +72,9 @@ def clean_table(t: Table) -> Table:
         return t
     width = max([len(t.headers)] + [len(r) for r in t.rows])
     keep = [i for i in range(width) if any(i < len(r) and r[i].strip() for r in t.rows)]
-    pick = lambda row: [row[i] if i < len(row) else "" for i in keep]  # noqa: E731
+
+    def pick(row: list[str]) -> list[str]:
+        return [row[i] if i < len(row) else "" for i in keep]
     return Table(title=t.title, headers=pick(t.headers) if t.headers else [], rows=[pick(r) for r in t.rows])
 
 

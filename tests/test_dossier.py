@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import stat
 import subprocess
@@ -123,10 +122,11 @@ def test_pdf_holds_every_value_and_no_secret(run: dict[str, Any]) -> None:
 
 def test_pdf_is_paged_linked_and_fast(run: dict[str, Any]) -> None:
     folder = run["folders"][0]
-    info = subprocess.run(["pdfinfo", str(folder / "dossier.pdf")], capture_output=True, text=True).stdout
+    info = subprocess.run(["pdfinfo", str(folder / "dossier.pdf")], capture_output=True, text=True, check=True).stdout
     assert "A4" in info and "Tagged:          yes" in info
     pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
-    text = subprocess.run(["pdftotext", str(folder / "dossier.pdf"), "-"], capture_output=True, text=True).stdout
+    text = subprocess.run(["pdftotext", str(folder / "dossier.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
     assert f"page 1 of {pages}" in text and f"page {pages} of {pages}" in text
     assert "support.example.test · bt1.example.test" in text  # the header on every page
     raw = (folder / "dossier.pdf").read_bytes()

@@ -67,7 +67,9 @@ def snapshot(folder: Path) -> Snapshot:
                      not_after=end)],
         artifacts=[p12], secrets=[SecretRef(name="p12_passphrase", where="environment variable BTC_P12")],
         failures=[Failure(step="appliance.networking.snmp", error="page did not load within 20 s",
-                          screenshot=png(folder / "pages" / "snmp-failed.png", 700))],
+                          screenshot=png(folder / "pages" / "snmp-failed.png", 700)),
+                  Failure(step="login.vault_key", kind="artifact", error="no Download Vault Encryption Key button",
+                          screenshot=png(folder / "pages" / "vault-failed.png", 600))],
         procedure=[ProcedureStep(id="snmp", title="Screenshot Networking > SNMP", status="failed",
                                  detail="appliance.networking.snmp: page did not load within 20 s"),
                    ProcedureStep(id="certificate", title="Export the certificate", status="failed",
@@ -90,14 +92,15 @@ def test_problems_and_warnings_come_first(folder: Path) -> None:
     html = dossier.render_html(folder)
     text = text_of(html)
     cover, warnings = text.split("Contents", 1)[0], text.split("Backup checklist The vendor", 1)[0]
-    assert "3 problems" in cover and "Complete" not in cover
+    assert "4 problems" in cover and "Complete" not in cover
     for needle in ("Networking &gt; SNMP failed: page did not load within 20 s",
                    "check “chain” failed: incomplete: issuer missing", "expires on 2026-05-31: 29 days after",
                    "not verified (--insecure)", "Networking &gt; IP Configuration: the screenshot shows only 50%"):
         assert needle in warnings, needle
     raw = html.read_text()
     assert re.search(r'class="errorbox"><strong>Capture failed:</strong> page did not load', raw)
-    assert 'src="pages/snmp-failed.png"' in raw
+    assert 'src="pages/snmp-failed.png"' in raw.split('id="appliance.networking.snmp"')[1]
+    assert 'src="pages/vault-failed.png"' in raw.split('id="warnings"')[1].split('id="checklist"')[0]
     assert 'href="#artifact-0"' in raw  # checklist evidence with the unprefixed name links to the prefixed file
 
 
@@ -141,7 +144,7 @@ def test_pdf_of_a_failed_capture(folder: Path, tmp_path: Path) -> None:
 def test_partial_manifest_is_marked(folder: Path) -> None:
     (folder / "manifest.json").rename(folder / "manifest.partial.json")
     text = text_of(dossier.render_html(folder))
-    assert "4 problems" in text and "The capture did not finish" in text
+    assert "5 problems" in text and "The capture did not finish" in text
 
 
 def test_render_command(folder: Path, tmp_path: Path) -> None:

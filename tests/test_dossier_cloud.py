@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -67,6 +66,6 @@ def test_cloud_pdf_holds_every_value_and_no_secret(cloud: dict[str, Any]) -> Non
     missing = [(w, v) for w, v in values(manifest) if squash(v) not in text]
     assert not missing, missing[:10]
     assert not [s[:8] for s in cloud["secrets"] if len(s) >= 6 and s in text]
-    pages = subprocess.run(["pdfinfo", str(folder / "dossier.pdf")], capture_output=True, text=True).stdout
+    pages = subprocess.run(["pdfinfo", str(folder / "dossier.pdf")], capture_output=True, text=True, check=True).stdout
     assert int(pages.split("Pages:")[1].split()[0]) < 35  # an on-premises dossier runs to about 50
     assert squash("not shown on cloud sites") in text
