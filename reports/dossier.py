@@ -37,12 +37,13 @@ def render_html(folder: Path, diffs: list[dict[str, Any]] | None = None) -> Path
     return write_atomic(folder / HTML, html)
 
 
-def titles(folder: Path) -> tuple[str, str]:
-    """(title, header) for the PDF page bars."""
+def titles(folder: Path) -> tuple[str, str, str]:
+    """(title, header, footer) for the PDF page bars: what, whose, and which snapshot folder it came from."""
     snap, _ = view.load(folder)
     appliance = snap.appliance_hostname or snap.label or folder.name
-    return (f"Recovery dossier · {appliance}",
-            f"{snap.site_hostname or 'BeyondTrust site'} · {appliance} · captured {view.day(snap.started_at)}")
+    return (f"Recovery dossier · {appliance} · confidential",
+            f"{snap.site_hostname or 'BeyondTrust site'} · {appliance} · captured {view.day(snap.started_at)}",
+            snap.name or folder.name)
 
 
 async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_root: Path, *,
@@ -68,8 +69,8 @@ async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_ro
         async with PdfRenderer(browser) as pdf:
             for f in done:
                 try:
-                    title, header = titles(f)
-                    seconds = await pdf.render(f / HTML, f / PDF, title=title, header=header)
+                    title, header, footer = titles(f)
+                    seconds = await pdf.render(f / HTML, f / PDF, title=title, header=header, footer=footer)
                     log.info("%s: dossier.pdf in %.2f s", f.name, seconds)
                 except Exception as e:
                     (f / PDF).unlink(missing_ok=True)

@@ -137,7 +137,7 @@ def test_pdf_is_paged_linked_and_fast(run: dict[str, Any]) -> None:
             assert stat.S_IMODE((f / name).stat().st_mode) == 0o600
         assert not [p.name for p in f.iterdir() if p.name.endswith(".part")]
     # Two dossiers and the binder with one browser: under ~2 s each on an idle machine, allow for a busy one.
-    assert run["seconds"] < 30
+    assert run["seconds"] < 60
 
 
 def test_markup_from_the_appliance_is_text(run: dict[str, Any], playwright: Any) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -69,3 +70,20 @@ def test_cloud_pdf_holds_every_value_and_no_secret(cloud: dict[str, Any]) -> Non
     pages = subprocess.run(["pdfinfo", str(folder / "dossier.pdf")], capture_output=True, text=True, check=True).stdout
     assert int(pages.split("Pages:")[1].split()[0]) < 35  # an on-premises dossier runs to about 50
     assert squash("not shown on cloud sites") in text
+
+
+def test_hosted_dossier_says_what_beyondtrust_manages(tmp_path: Path) -> None:
+    from reports import dossier
+
+    sim = Simulator(SimOptions(mode="hosted")).start()
+    try:
+        outcome, _ = capture_into(sim, tmp_path, nsb="ui")
+    finally:
+        sim.stop()
+    folder = outcome.results[0].folder
+    html = dossier.render_html(folder).read_text()
+    runbook = html.split('id="runbook"', 1)[1].split('id="pages"', 1)[0]
+    for step in ("network", "certificate", "settings"):
+        block = runbook.split(f'id="runbook-{step}"', 1)[1].split('class="step"', 1)[0]
+        assert "managed by BeyondTrust" in block and "<table" not in block, step
+    assert 'id="appliance.' not in html and "/login &gt; Management &gt; Software &gt; Restore Settings" in runbook
