@@ -63,12 +63,20 @@ _STATE_JS = """
   }
   content = norm(content);
   const landmarks = (v.landmarks || []).filter((l) => content.includes(norm(l)));
+  // Fallback evidence: a heading or the document title naming the page (e.g. "Networking :: SNMP").
+  const heads = [...document.querySelectorAll('h1,h2,h3,h4,legend,caption,[role=heading]')].filter(vis)
+    .map((h) => norm(h.innerText)).concat([norm(document.title)]);
+  const titled = (v.titles || []).some((t) => heads.some((h) => h.split(/\s*(?:::|:|-|\u2013|\|)\s*/).includes(norm(t))));
+  const codeWords = v.code.some((w) => body.includes(norm(w)));
+  const agreeBox = inputs.some((e) => e.type === 'checkbox' && v.agree.concat(['accept', 'agree']).some((w) =>
+    norm((e.labels && e.labels[0] && e.labels[0].innerText) || (e.parentElement && e.parentElement.innerText)).includes(norm(w))));
   let state = 'content';
-  if (pw.length === 1 && inputs.length <= 4 && has(v.submit)) state = 'login';
-  else if (pw.length === 0 && texty.length === 1 && inputs.length <= 3 && v.code.some((w) => body.includes(norm(w))) && has(v.code_submit)) state = 'code';
-  else if (pw.length === 0 && has(v.agree) && inputs.length <= 2) state = 'agreement';
+  if (pw.length === 1 && texty.length === 0 && codeWords && !has(v.agree)) state = 'code';
+  else if (pw.length === 1 && inputs.length <= 4 && has(v.submit)) state = 'login';
+  else if (pw.length === 0 && texty.length === 1 && inputs.length <= 3 && codeWords && has(v.code_submit)) state = 'code';
+  else if (pw.length === 0 && inputs.length <= 2 && (has(v.agree) || (agreeBox && has(v.submit.concat(v.code_submit))))) state = 'agreement';
   const errs = [...document.querySelectorAll('[role=alert],.error,.alert,.message,.notice,.warning')].filter(vis).map((e) => norm(e.innerText)).filter(Boolean);
-  return { state, landmarks, ready: document.readyState, error: errs.join(' | ').slice(0, 300), title: document.title };
+  return { state, landmarks, titled, ready: document.readyState, error: errs.join(' | ').slice(0, 300), title: document.title };
 }
 """
 
@@ -113,6 +121,13 @@ class Navigator:
     async def click(self, texts: list[str], prev: list[str] | None = None, *, expect_nav: bool = True) -> bool:
         """Click the best visible element carrying one of texts; return whether a new document loaded."""
         loc = await self.find(texts, prev)
+        if loc is None and prev:
+            # A dropdown menu: its items show only while the pointer rests on the parent item.
+            parent = await self.find(prev)
+            if parent is not None:
+                await parent.hover()
+                await asyncio.sleep(0.2)
+                loc = await self.find(texts, prev)
         if loc is None:
             return False
         await self.page.evaluate("() => { window.__btcOld = true; }")
@@ -133,9 +148,10 @@ class Navigator:
             await asyncio.sleep(0.05)
         await self.page.wait_for_load_state("load", timeout=self.timeout_s * 1000)
 
-    async def state(self, landmarks: list[str] = ()) -> dict[str, Any]:
+    async def state(self, landmarks: list[str] = (), titles: list[str] = ()) -> dict[str, Any]:
         v = dict(self.vocab)
         v["landmarks"] = list(landmarks)
+        v["titles"] = list(titles)
         for _ in range(3):
             try:
                 return await self.page.evaluate(_STATE_JS, v)
@@ -143,14 +159,25 @@ class Navigator:
                 await asyncio.sleep(0.2)
         return {"state": "loading", "landmarks": [], "ready": "loading", "error": "", "title": ""}
 
-    async def wait_for(self, landmarks: list[str], timeout_s: float | None = None) -> dict[str, Any]:
-        """Poll until a landmark shows or a login page appears; raise NavigationError on timeout."""
+    async def wait_for(self, landmarks: list[str], timeout_s: float | None = None,
+                       titles: list[str] = ()) -> dict[str, Any]:
+        """Poll until a landmark shows or a login page appears; raise NavigationError on timeout.
+
+        On a version whose labels we do not know, a loaded page whose heading names the page is
+        accepted after a short grace, with st["by_title"] set so the record can say so.
+        """
         deadline = time.monotonic() + (timeout_s or self.timeout_s)
         st: dict[str, Any] = {}
+        loaded_at: float | None = None
         while time.monotonic() < deadline:
-            st = await self.state(landmarks)
+            st = await self.state(landmarks, titles)
             if st["state"] in ("login", "code", "agreement") or (st["landmarks"] and st["ready"] == "complete"):
                 return st
+            if st["ready"] == "complete":
+                loaded_at = loaded_at or time.monotonic()
+                if st.get("titled") and time.monotonic() - loaded_at > 1.5:
+                    st["by_title"] = True
+                    return st
             await asyncio.sleep(0.15)
         raise NavigationError(f"page did not show {landmarks[:3]} within {timeout_s or self.timeout_s:.0f} s"
                               + (f" (page says: {st.get('error')})" if st.get("error") else ""))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import pytesseract
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageFilter, ImageMath, ImageOps
 
 from capture.ocr_text import legibility, ocr_to_sections, visual_rows
 from capture.records import Model
@@ -31,6 +31,8 @@ SCALE = 2       # screen fonts are ~13 px; tesseract's LSTM wants glyphs ≥ 20 
 BAND = 2000     # taller screenshots are cut into bands near this many source rows, at quiet rows
 LANG = "eng"
 THRESHOLD = 1   # tesseract 5: 0 global Otsu, 1 tiled (adaptive) Otsu, 2 Sauvola
+_INVERT = (4, 7)
+_FLATTEN = True
 AUTOCONTRAST = 1.0  # % clipped at each end: lifts grey-on-grey text (disabled fields, inverted dark themes)
 
 
@@ -63,7 +65,9 @@ def engine_string(psm: int = PSM) -> str:
 def preprocess(img: Image.Image, scale: int = SCALE) -> Image.Image:
     """Grayscale, dark regions inverted (LSTM wants dark text on light), upscaled with LANCZOS."""
     gray = ImageOps.grayscale(img.convert("RGB"))
-    gray = invert_dark_regions(gray)
+    gray = invert_dark_regions(gray, *_INVERT)
+    if _FLATTEN:
+        gray = flatten_background(gray)
     gray = ImageOps.autocontrast(gray, cutoff=AUTOCONTRAST)
     if scale != 1:
         gray = gray.resize((gray.width * scale, gray.height * scale), Image.LANCZOS)
@@ -80,6 +84,15 @@ def invert_dark_regions(gray: Image.Image, cell: int = 4, window: int = 7, thres
     if not mask.getbbox():
         return gray
     return Image.composite(ImageOps.invert(gray), gray, mask)
+
+
+def flatten_background(gray: Image.Image, cell: int = 4, window: int = 5) -> Image.Image:
+    """Divide by the local background so grey panels, inputs and inverted menus all become white."""
+    w, h = gray.size
+    small = gray.resize((max(1, w // cell), max(1, h // cell)), Image.BOX)
+    bg = small.filter(ImageFilter.MaxFilter(window)).resize((w, h), Image.BILINEAR)
+    return ImageMath.lambda_eval(
+        lambda a: a["convert"](a["min"](a["g"] * 255 / a["max"](a["b"], 1), 255), "L"), g=gray, b=bg)
 
 
 def band_cuts(gray: Image.Image, band: int = BAND, search: int = 160) -> list[tuple[int, int]]:

@@ -201,7 +201,10 @@ class Runner:
                 return "login"
             for st in steps:
                 if isinstance(st, Page):
-                    ctx.add_page(await sess.capture(st))
+                    rec = ctx.add_page(await sess.capture(st))
+                    if any("recognised by its heading" in n for n in rec.notes):
+                        ctx.snapshot.warnings.append(f"{rec.title}: none of the expected labels were on the page; "
+                                                     "it was recognised by its heading (see flows/labels.toml)")
                     continue
                 self.opt.progress.step(app.name, st.name)
                 try:

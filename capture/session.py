@@ -110,12 +110,15 @@ class Session:
         try:
             self.status = None
             await self._walk(page)
-            st = await self.nav.wait_for(self._landmarks(page))
+            st = await self.nav.wait_for(self._landmarks(page), titles=self.labels.variants(page.menu[-1]))
             if st["state"] in LOGIN_STATES:
                 raise SessionBounced(f"the appliance answered with its {st['state']} page")
             if self.status and self.status >= 400:
                 raise NavigationError(f"the appliance answered HTTP {self.status}"
                                       + (f": {st['error']}" if st.get("error") else f" ({st.get('title') or ''})"))
+            if st.get("by_title"):
+                self.note(f"{page.title}: recognised by its heading; none of its expected labels "
+                          f"({', '.join(page.landmarks)}) were found: check flows/labels.toml for this version")
         except SessionBounced as e:
             if not relogin:
                 raise SessionBounced(f"still bounced to the login page after logging in again ({e})") from None

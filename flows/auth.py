@@ -84,7 +84,10 @@ def login_with(creds: Credentials) -> Callable[[Any], Any]:
                 if agreements > 2:
                     raise LoginFailed(f"{s.name}: the login agreement keeps coming back")
                 s.note("accepted the Prerequisite Login Agreement")
-                await _submit(s, s.labels.login("agree"), "agreement")
+                boxes = s.page.locator("input[type=checkbox]:visible")
+                for i in range(await boxes.count()):  # an "I accept" box, where the agreement has one
+                    await boxes.nth(i).check()
+                await _submit(s, s.labels.login("agree") + s.labels.login("submit"), "agreement")
             elif state == "login":
                 await s.page.evaluate(_MARK_JS, "login")
                 user = s.page.locator('[data-btc-auth="username"]')
