@@ -85,7 +85,12 @@ async def run(inv: Inventory, options: Options, *, redactor: Redactor, render: b
         for a, b in inv.pairs():
             ra, rb = by_name.get(a), by_name.get(b)
             if ra and rb and ra.folder and rb.folder:
-                outcome.diffs.append(rdiff.peer_diff(ra.folder, rb.folder, Path(inv.output)))
+                try:
+                    outcome.diffs.append(await asyncio.to_thread(rdiff.peer_diff, ra.folder, rb.folder, Path(inv.output)))
+                except Exception as e:  # a failed comparison is reported, never the end of the run
+                    log.error("diff %s ↔ %s failed: %s", a, b, e)
+                    outcome.diffs.append({"a": a, "b": b, "verdict": f"comparison failed: {e}", "must_match": 1,
+                                          "error": str(e)})
     if render:
         try:
             from reports import dossier
