@@ -66,8 +66,8 @@ def warnings(snap: Snapshot, partial: bool, peer: view.PeerView | None) -> list[
             out.append(_alert("warn", f"{p.title}: OCR failed ({p.ocr.error}); legibility unchecked.", f"#{p.flow}"))
     if peer is not None:
         if peer.must_match:
-            out.append(_alert("error", f"{peer.must_match} must-match difference(s) from the failover peer "
-                                       f"{peer.name}: {peer.verdict}", peer.diff_href or "", "peer diff"))
+            out.append(_alert("error", f"Differs from the failover peer {peer.name} in settings that must match: "
+                                       f"{peer.verdict}.", peer.diff_href or "", "peer diff"))
         else:
             out.append(_alert("info", f"Compared with the failover peer {peer.name}: {peer.verdict or 'consistent'}.",
                               peer.diff_href or "", "peer diff"))

@@ -1,6 +1,7 @@
 """The restore runbook, in rebuild order, with the exact values of the snapshot and where each is entered."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -241,8 +242,9 @@ def failover(snap: Snapshot) -> Step:
         page = _page(snap, "login.management.failover", step, "Management > Failover")
         if page is not None:
             b = Block("Failover", "/login > Management > Failover", href="#login.management.failover")
+            mine = [s for s in page.sections if re.search(r"\bthis host", s.title, re.I)] or page.sections[:3]
             for label in ("Hostname", "Failover Role"):
-                f = find(page, label, page.sections[:3])
+                f = find(page, label, mine)
                 if f is not None:
                     b.add(f, f"This appliance: {f.label}")
             for s in page.sections:

@@ -221,9 +221,11 @@ def peer(folder: Path, snap: Snapshot, diffs: list[dict[str, Any]] | None) -> Pe
         link = d.get("html")
         rel = os.path.relpath(Path(link), folder) if link else None
         listed = d.get("differences")
+        rows = _must(listed) if isinstance(listed, list) else _differences(d.get("json"))
+        if not (mine[0] or mine[1]):  # this snapshot is the diff's b side: show its own values first
+            rows = [{**r, "a": r["b"], "b": r["a"]} for r in rows]
         return PeerView(Path(str(other)).name if other else "peer", str(d.get("verdict", "")),
-                        int(d.get("must_match") or 0), rel and "/".join(quote(p) for p in Path(rel).parts),
-                        _must(listed) if isinstance(listed, list) else _differences(d.get("json")))
+                        int(d.get("must_match") or 0), rel and "/".join(quote(p) for p in Path(rel).parts), rows)
     if snap.peer:
         p = snap.peer
         return PeerView(p.name, p.verdict or "", p.must_match, p.diff_html, list(p.differences))
