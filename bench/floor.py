@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""The floor: the least code that does a capture's browser and OCR work, hard-coded for the simulator.
+
+    python bench/floor.py SIM_INFO.json URLS.json OUT_DIR TIMINGS.json [--ocr same|plain] [--jobs N]
+
+Logs in to /appliance (agreement, then username and password) and /login (username and password,
+then the TOTP code) in two contexts of one Chromium, visits the given URLs in each (concurrently, as
+bt-capture does), takes the same full-page screenshots (same viewport), and OCRs each one in a
+process pool as soon as it is written (forkserver, one worker per core, OMP_THREAD_LIMIT=1).
+`--ocr same` runs tesseract as bt-capture does (grey, 2x upscale, --oem 1 --psm 11, word boxes);
+`--ocr plain` runs tesseract with its defaults on the PNG as it is.
+No menus, no extraction, no masks, no checks, no downloads, no manifest: that is the point.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+os.environ["OMP_THREAD_LIMIT"] = "1"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def ocr(path: str, mode: str) -> int:
+    import pytesseract
+    from PIL import Image, ImageOps
+
+    img = Image.open(path)
+    if mode == "plain":
+        return len(pytesseract.image_to_string(img))
+    gray = ImageOps.grayscale(img.convert("RGB"))
+    gray = gray.resize((gray.width * 2, gray.height * 2), Image.LANCZOS)
+    return len(pytesseract.image_to_data(gray, config="--oem 1 --psm 11"))
+
+
+async def login_appliance(page, base: str, creds: dict) -> None:
+    await page.goto(f"{base}/appliance")
+    await page.get_by_role("button", name="I Agree").click()
+    await page.wait_for_load_state()
+    await page.fill("input[name=username]", creds["username"])
+    await page.fill("input[name=password]", creds["password"])
+    await page.get_by_role("button", name="Log In").click()
+    await page.wait_for_load_state()
+
+
+async def login_login(page, base: str, creds: dict) -> None:
+    import pyotp
+
+    await page.goto(f"{base}/login")
+    await page.fill("input[name=username]", creds["username"])
+    await page.fill("input[name=password]", creds["password"])
+    await page.get_by_role("button", name="Log In").click()
+    await page.wait_for_load_state()
+    await page.fill("input[name=code]", pyotp.TOTP(creds["totp_secret"]).now())
+    await page.get_by_role("button", name="Verify").click()
+    await page.wait_for_load_state()
+
+
+async def main(info: dict, urls: list[str], out: Path, mode: str, jobs: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    t = {"started": time.time()}
+    a = info["appliances"][0]
+    out.mkdir(parents=True, exist_ok=True)
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(jobs, mp_context=get_context("forkserver"))
+    futures: list[asyncio.Future] = []
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS + [
+            f"--host-resolver-rules={info['host_resolver_rules']}",
+            f"--ignore-certificate-errors-spki-list={','.join(info['spki_pins'])}"])
+        t["launched"] = time.time()
+
+        async def interface(name: str, login, creds: dict) -> None:
+            ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+            page = await ctx.new_page()
+            await login(page, a["base_url"], creds)
+            for i, url in enumerate(u for u in urls if f"/{name}/" in u or u.endswith(f"/{name}")):
+                await page.goto(url)
+                for toggle in reversed(await page.get_by_text("Show details").all()):  # as bt-capture does
+                    await toggle.click()  # last first: a clicked toggle says "Hide details" and leaves the list
+                path = str(out / f"{name}-{i:02}.png")
+                await page.screenshot(path=path, full_page=True)
+                futures.append(loop.run_in_executor(pool, ocr, path, mode))
+            await ctx.close()
+
+        await asyncio.gather(interface("appliance", login_appliance, a["credentials"]["appliance"]),
+                             interface("login", login_login, a["credentials"]["login"]))
+        t["browsed"] = time.time()
+        await browser.close()
+        t["closed"] = time.time()
+    chars = await asyncio.gather(*futures)
+    t["ocr_done"] = time.time()
+    pool.shutdown()
+    t.update(pages=len(futures), ocr_chars=sum(chars), exited=time.time())
+    return t
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("info", type=Path)
+    ap.add_argument("urls", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("timings", type=Path)
+    ap.add_argument("--ocr", choices=["same", "plain"], default="same")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    o = ap.parse_args()
+    result = asyncio.run(main(json.loads(o.info.read_text()), json.loads(o.urls.read_text()), o.out, o.ocr, o.jobs))
+    o.timings.write_text(json.dumps(result))

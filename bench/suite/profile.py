@@ -1,0 +1,80 @@
+"""Where the time goes: pyinstrument over the slowest stage of the end-to-end run (and over the run's own process)."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from suite import e2e, ocrbench, ours
+from suite.common import Ctx, Section, SimProcess, load_now
+
+OCR_STAGE = "OCR (remainder after browsing)"
+
+
+def render(session_path: Path, *, flat: bool, threshold: float = 0.02, lines: int = 40) -> str:
+    from pyinstrument.renderers import ConsoleRenderer
+    from pyinstrument.session import Session
+
+    session = Session.load(str(session_path))
+    text = ConsoleRenderer(unicode=True, color=False, flat=flat, short_mode=True,
+                           processor_options={"filter_threshold": threshold}).render(session)
+    text = re.sub(r"\s+$", "", text, flags=re.M).strip("\n")
+    text = text.replace(str(Path(__file__).resolve().parents[2]) + "/", "")
+    out = text.splitlines()
+    return "\n".join(out[:lines] + (["…"] if len(out) > lines else []))
+
+
+def ocr_profile(ctx: Ctx, folder: Path) -> Path:
+    """ocr_image over the screenshots, serially in this process: preprocessing vs waiting for tesseract."""
+    from pyinstrument import Profiler
+
+    paths = ocrbench.screenshots(ctx)[:1 if ctx.quick else None]
+    prof = Profiler(interval=0.002)
+    prof.start()
+    for p in paths:
+        ocrbench.ocr_one(str(p), True)
+    session = prof.stop()
+    path = folder / "ocr.pyisession"
+    session.save(str(path))
+    return path
+
+
+def run_profile(ctx: Ctx, folder: Path) -> Path:
+    """A whole `bt-capture run` (one appliance) under pyinstrument, through bench/probe.py (not timed)."""
+    path = folder / "run.pyisession"
+    with SimProcess(folder / "sim") as sim:
+        ours.capture(sim.info, folder / "run", env_extra={"BTB_PROFILE": str(path)}, keep=False)
+    return path
+
+
+def section(ctx: Ctx) -> Section:
+    measured = load_now()
+    if "e2e_slowest" not in ctx.cache:
+        e2e.section(ctx)
+    slowest = ctx.cache["e2e_slowest"]
+    folder = ctx.folder("profile")
+    sec = Section("profile", "Profile of the slowest stage", METHOD, measured=measured)
+    blocks: list[tuple[str, Path]] = []
+    if slowest == OCR_STAGE:
+        blocks.append(("OCR, one worker's view: `capture.ocr.ocr_image` over the snapshot's screenshots",
+                       ocr_profile(ctx, folder)))
+    if slowest != OCR_STAGE or not ctx.quick:
+        blocks.append(("The `bt-capture run` process (browser stage, verification, rendering; OCR runs in workers)",
+                       run_profile(ctx, folder)))
+    sec.notes.append(f"Slowest stage of benchmark 1: **{slowest}**.")
+    body = []
+    for title, path in blocks:
+        body += [f"**{title}**, functions by own time:", "", "```", render(path, flat=True, lines=18), "```", "",
+                 "call tree (frames under 2% left out):", "", "```", render(path, flat=False), "```", ""]
+        os.unlink(path)
+    sec.method = METHOD + "\n" + "\n".join(body)
+    return sec
+
+
+METHOD = """
+pyinstrument (the dev extra) samples every 2 ms. The OCR stage runs in worker processes, so it is
+profiled by running the workers' function, `capture.ocr.ocr_image`, over the same screenshots in one
+process; the time tesseract itself spends shows as waiting on its subprocess. The run's own process is
+profiled through `bench/probe.py` with `BTB_PROFILE` (asyncio-aware; time awaiting Chromium shows as
+waiting in Playwright's connection). Profiled runs are not timed.
+"""
