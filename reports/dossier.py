@@ -1,6 +1,7 @@
 """Snapshot folder → dossier.html (works alone, offline) → dossier.pdf; and the binder over a run."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from functools import lru_cache
@@ -67,14 +68,19 @@ async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_ro
         if not Path(browser).exists():
             raise BrowserMissing(f"Chromium not found at {browser}: dossier.html written, no PDF")
         async with PdfRenderer(browser) as pdf:
-            for f in done:
-                try:
-                    title, header, footer = titles(f)
-                    seconds = await pdf.render(f / HTML, f / PDF, title=title, header=header, footer=footer)
-                    log.info("%s: dossier.pdf in %.2f s", f.name, seconds)
-                except Exception as e:
-                    (f / PDF).unlink(missing_ok=True)
-                    errors.append(f"{f.name}: PDF: {type(e).__name__}: {e}")
+            # Two documents at a time: Chromium lays out one while it encodes the other's images.
+            gate = asyncio.Semaphore(2)
+
+            async def one(f: Path) -> None:
+                async with gate:
+                    try:
+                        title, header, footer = titles(f)
+                        seconds = await pdf.render(f / HTML, f / PDF, title=title, header=header, footer=footer)
+                        log.info("%s: dossier.pdf in %.2f s", f.name, seconds)
+                    except Exception as e:
+                        (f / PDF).unlink(missing_ok=True)
+                        errors.append(f"{f.name}: PDF: {type(e).__name__}: {e}")
+            await asyncio.gather(*(one(f) for f in done))
             if len(folders) > 1:
                 from reports import binder
 
