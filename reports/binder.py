@@ -19,17 +19,19 @@ def _rel(target: Path, root: Path) -> str:
     return "/".join(quote(p) for p in Path(rel).parts)
 
 
-def row(folder: Path, root: Path) -> dict[str, Any]:
+def row(folder: Path, root: Path, diffs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     try:
         snap, partial = view.load(folder)
     except (OSError, ValueError) as e:  # pydantic's ValidationError is a ValueError
         return {"name": folder.name, "appliance": folder.name, "ok": False, "problems": [f"unreadable: {e}"],
                 "dossier": None, "pdf": None, "captured": "", "cert": None, "site": "", "role": "", "version": ""}
     probs = view.problems(snap, partial)
+    peer = view.peer(folder, snap, diffs)
+    differs = [f"differs from the failover peer {peer.name} ({peer.verdict})"] if peer and peer.must_match else []
     cert = view.soonest(snap)
     html, pdf = folder / "dossier.html", folder / "dossier.pdf"
     return {"name": snap.label or folder.name, "appliance": snap.appliance_hostname or snap.label,
-            "site": snap.site_hostname, "role": snap.role or "", "ok": not probs, "problems": probs,
+            "site": snap.site_hostname, "role": snap.role or "", "ok": not probs, "problems": probs + differs,
             "version": " / ".join(x for x in (snap.product_version, snap.identity.appliance_version) if x),
             "captured": view.when(snap.started_at),
             "cert": cert and {"date": view.day(cert.not_after), "days": cert.days, "what": cert.what,
@@ -49,7 +51,7 @@ def render_html(folders: list[Path], diffs: list[dict[str, Any]], root: Path) ->
     from reports.dossier import templates
 
     root = Path(root)
-    rows = [row(Path(f), root) for f in folders]
+    rows = [row(Path(f), root, diffs) for f in folders]
     bad = sum(not r["ok"] for r in rows) + sum(1 for d in diffs if d.get("must_match"))
     html = templates().get_template("binder.html.j2").render(
         rows=rows, diffs=[diff_row(d, root) for d in diffs], bad=bad, expiry_days=view.EXPIRY_DAYS,

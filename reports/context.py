@@ -245,6 +245,8 @@ def build(folder: Path, snap: Snapshot, partial: bool, diffs: list[dict[str, Any
 
     peer = view.peer(folder, snap, diffs)
     probs = view.problems(snap, partial)
+    if peer is not None and peer.must_match:
+        probs.append(f"differs from the failover peer {peer.name} in {peer.must_match} setting(s) that must match")
     done = sum(st.status == "done" for st in snap.procedure)
     verified = sum(1 for a in snap.artifacts if a.verification and a.verification.verdict == "pass")
     status = {"ok": not probs, "text": "Complete" if not probs else f"{len(probs)} problem{'s' * (len(probs) != 1)}",
