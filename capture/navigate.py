@@ -66,7 +66,7 @@ _STATE_JS = """
   // Fallback evidence: a heading or the document title naming the page (e.g. "Networking :: SNMP").
   const heads = [...document.querySelectorAll('h1,h2,h3,h4,legend,caption,[role=heading]')].filter(vis)
     .map((h) => norm(h.innerText)).concat([norm(document.title)]);
-  const titled = (v.titles || []).some((t) => heads.some((h) => h.split(/\s*(?:::|:|-|\u2013|\|)\s*/).includes(norm(t))));
+  const titled = (v.titles || []).some((t) => heads.some((h) => h.split(/\\s*(?:::|:|-|\\u2013|\\|)\\s*/).includes(norm(t))));
   const codeWords = v.code.some((w) => body.includes(norm(w)));
   const agreeBox = inputs.some((e) => e.type === 'checkbox' && v.agree.concat(['accept', 'agree']).some((w) =>
     norm((e.labels && e.labels[0] && e.labels[0].innerText) || (e.parentElement && e.parentElement.innerText)).includes(norm(w))));

@@ -137,3 +137,47 @@ def test_cloud_and_hosted_capture_what_they_have(mode: str, tmp_path: Path) -> N
     assert {"ip_configuration", "static_routes", "snmp"} <= na
     assert not r.snapshot.failures
     assert sweep(tmp_path, secrets_of(sim, env)) == []
+
+
+def _bt(*args: str, env: dict[str, str] | None = None) -> "subprocess.CompletedProcess[str]":
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "capture.cli", *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+
+
+def test_hand_made_screenshot_becomes_a_record(pair25: tuple[Simulator, Any, dict[str, str]]) -> None:
+    import json
+
+    _, outcome, _ = pair25
+    r = outcome.results[0]
+    shot = r.folder / r.snapshot.page("appliance.status.basics").screenshot
+    p = _bt("ocr", str(shot), "--page", "appliance.status.basics", "--json")
+    assert p.returncode == 0, p.stderr
+    from capture.ocr_text import fold
+
+    fields = {f["label"]: f["value"] for rec in json.loads(p.stdout) for s in rec["sections"] for f in s["fields"]}
+    # OCR may split a token or confuse look-alike glyphs; compare as the legibility check does.
+    assert fold(fields.get("Serial Number") or "") == fold(r.snapshot.identity.serial_number), fields
+    assert {"Appliance Version", "Base Software Version", "System Time"} <= set(fields)
+
+
+def test_verify_command_rechecks_and_catches_tampering(pair25: tuple[Simulator, Any, dict[str, str]],
+                                                       tmp_path: Path) -> None:
+    import shutil
+
+    _, outcome, env = pair25
+    folder = tmp_path / "copy"
+    shutil.copytree(outcome.results[0].folder, folder)
+    p = _bt("verify", str(folder), "--passphrase-env", "BTC_P12_PASSPHRASE", env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "verified" in p.stdout.splitlines()[-1]
+    nsb = next(folder.glob("artifacts/*api.nsb"))
+    with open(nsb, "r+b") as f:
+        f.seek(100)
+        f.write(b"\x00tampered")
+    p = _bt("verify", str(folder), env=env)
+    assert p.returncode == 1
+    assert "differs from the manifest" in p.stdout
