@@ -30,10 +30,6 @@ PSM = 11        # sparse text: best recall on admin pages (see bench/ocr_bench.p
 SCALE = 2       # screen fonts are ~13 px; tesseract's LSTM wants glyphs ≥ 20 px
 BAND = 2000     # taller screenshots are cut into bands near this many source rows, at quiet rows
 LANG = "eng"
-THRESHOLD = 1   # tesseract 5: 0 global Otsu, 1 tiled (adaptive) Otsu, 2 Sauvola
-_INVERT = (4, 7)
-_FLATTEN = True
-AUTOCONTRAST = 1.0  # % clipped at each end: lifts grey-on-grey text (disabled fields, inverted dark themes)
 
 
 class OcrOutput(Model):
@@ -59,16 +55,19 @@ def engine_string(psm: int = PSM) -> str:
     if m and (f := Path(m.group(1)) / f"{LANG}.traineddata").is_file():
         digest = hashlib.sha256(f.read_bytes()).hexdigest()[:12]
         model = f"{f.name} {f.stat().st_size / 1e6:.1f} MB sha256:{digest}"
-    return f"tesseract {version}, {model}, oem 1 (LSTM), psm {psm}, {SCALE}x upscale"
+    return f"tesseract {version}, {model}, oem 1 (LSTM), psm {psm}, {SCALE}x LANCZOS, dark regions inverted, background flattened"
 
 
 def preprocess(img: Image.Image, scale: int = SCALE) -> Image.Image:
-    """Grayscale, dark regions inverted (LSTM wants dark text on light), upscaled with LANCZOS."""
+    """Grayscale; dark regions inverted (LSTM wants dark text on light); every background made white
+    (a global Otsu threshold otherwise drops text on grey inputs next to inverted menus); upscaled."""
+    if img.mode in ("RGBA", "LA", "P"):  # transparent screenshots: white behind, not black
+        img = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", img.size, "white"), img)
     gray = ImageOps.grayscale(img.convert("RGB"))
-    gray = invert_dark_regions(gray, *_INVERT)
-    if _FLATTEN:
-        gray = flatten_background(gray)
-    gray = ImageOps.autocontrast(gray, cutoff=AUTOCONTRAST)
+    gray = invert_dark_regions(gray)
+    gray = flatten_background(gray)
+    gray = ImageOps.autocontrast(gray, cutoff=1.0)
     if scale != 1:
         gray = gray.resize((gray.width * scale, gray.height * scale), Image.LANCZOS)
     return gray
@@ -101,7 +100,8 @@ def band_cuts(gray: Image.Image, band: int = BAND, search: int = 160) -> list[tu
     if h <= band * 1.25:
         return [(0, h)]
     energy = gray.filter(ImageFilter.FIND_EDGES).resize((1, h), Image.BOX)
-    rows = list(energy.getdata())
+    flat = getattr(energy, "get_flattened_data", None) or energy.getdata  # Pillow ≥ 12.1 renamed it
+    rows = list(flat())
     cuts, y0 = [], 0
     while h - y0 > band * 1.25:
         lo, hi = y0 + band - search, min(h - 1, y0 + band + search)
@@ -113,7 +113,7 @@ def band_cuts(gray: Image.Image, band: int = BAND, search: int = 160) -> list[tu
 
 
 def _words(img: Image.Image, psm: int, scale: int, dy: int, band_no: int) -> list[dict[str, Any]]:
-    d = pytesseract.image_to_data(img, lang=LANG, config=f"--oem 1 --psm {psm} -c thresholding_method={THRESHOLD}",
+    d = pytesseract.image_to_data(img, lang=LANG, config=f"--oem 1 --psm {psm}",
                                   output_type=pytesseract.Output.DICT)
     out = []
     for i, text in enumerate(d["text"]):

@@ -16,9 +16,9 @@ from capture import __version__, postprocess, resume, tls
 from capture.browser import Browser
 from capture.config import Appliance, Inventory
 from capture.context import StepContext
-from capture.errors import CaptureError, LoginFailed, SessionBounced
+from capture.errors import CaptureError, SessionBounced
 from capture.guard import Guard
-from capture.records import Failure, Identity, PageRecord, Snapshot
+from capture.records import Identity, PageRecord, Snapshot
 from capture.redact import Redactor
 from capture.secrets import SecretSource
 from capture.session import Session, _message

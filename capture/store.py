@@ -9,7 +9,7 @@ import tempfile
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Any, Iterator
 
 from capture.errors import ConfigError
 from capture.records import Identity, Snapshot
@@ -51,6 +51,29 @@ def snapshot_name(hostname: str, ident: Identity, captured: datetime) -> str:
     ])
 
 
+@contextmanager
+def atomic_writer(final: Path, mode: int = 0o600) -> Iterator[IO[bytes]]:
+    """Write to a temporary file beside final; fsync and rename only on success, else remove it."""
+    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
+    os.fchmod(fd, mode)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: Path, data: bytes | str, mode: int = 0o600) -> Path:
+    """Replace path with data in one rename, so a reader never sees a half-written file."""
+    with atomic_writer(Path(path), mode) as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+    return Path(path)
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -84,26 +107,12 @@ class Store:
         p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return p
 
-    @contextmanager
-    def writer(self, rel: str, mode: int = 0o600) -> Iterator[IO[bytes]]:
-        """Write to a temporary file beside the target; fsync and rename only on success."""
-        final = self.path(rel)
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
-        os.fchmod(fd, mode)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                yield f
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, final)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    def writer(self, rel: str, mode: int = 0o600) -> Any:
+        """A file in the snapshot, written atomically (see atomic_writer)."""
+        return atomic_writer(self.path(rel), mode)
 
     def write_bytes(self, rel: str, data: bytes, mode: int = 0o600) -> Path:
-        with self.writer(rel, mode) as f:
-            f.write(data)
-        return self.path(rel)
+        return write_atomic(self.path(rel), data, mode)
 
     def adopt(self, src: Path, rel: str) -> Path:
         """Move a finished download into the snapshot (same filesystem: a rename), 0600."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -13,27 +12,12 @@ from typing import Any
 
 from capture.records import PageRecord
 from reports import visual
+from reports.files import write_atomic
 from reports.diff import DiffResult
 from reports.diff_flatten import SnapView
 
 TEMPLATES = Path(__file__).with_name("templates")
 CHROMIUM = Path(os.environ.get("BTC_CHROMIUM", "/usr/bin/chromium"))
-
-
-def write_atomic(path: Path, data: bytes | str, mode: int = 0o600) -> Path:
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _words(v: SnapView, p: PageRecord) -> list[dict[str, Any]]:
