@@ -1,7 +1,10 @@
 """End to end: bt-capture against the simulated pair, both versions, on-prem, cloud and hosted, in real Chromium."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -139,11 +142,7 @@ def test_cloud_and_hosted_capture_what_they_have(mode: str, tmp_path: Path) -> N
     assert sweep(tmp_path, secrets_of(sim, env)) == []
 
 
-def _bt(*args: str, env: dict[str, str] | None = None) -> "subprocess.CompletedProcess[str]":
-    import os
-    import subprocess
-    import sys
-
+def _bt(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "capture.cli", *args], capture_output=True, text=True, timeout=300,
                           env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
 

@@ -13,7 +13,7 @@ from suite.common import BENCH, PY, Proc, base_env, manifest, run_proc, snapshot
 # Stages of one run, in order; each is the wall time between two instants the probe recorded.
 STAGES = ["startup", "TLS probe + browser launch", "browser (login, pages, p12, NSB, vault key)",
           "OCR (remainder after browsing)", "verification", "manifest + folder", "browser close",
-          "rendering (HTML + PDF)", "exit"]
+          "peer diff", "rendering (HTML + PDF)", "exit"]
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Run:
 
     def stages(self) -> dict[str, float]:
         """Wall seconds per stage; they add up to the measured wall time of the process."""
-        t, launch = self.timings, self.proc.started
+        launch = self.proc.started
         run = self.first("runner.run")
         started = self.first("browser.start")
         interfaces = self.events("interface:")
@@ -57,6 +57,7 @@ class Run:
         marks.append(max((e["end"] for e in ver), default=marks[-1]))
         marks.append(max((e["end"] for e in fin), default=marks[-1]))
         marks.append(close["end"] if close else marks[-1])
+        marks.append(max((e["end"] for e in self.events("peer_diff")), default=marks[-1]))
         marks.append(render["end"] if render else marks[-1])
         marks.append(end)
         # Stages run in sequence per appliance; with several appliances they overlap, so the marks are
@@ -66,7 +67,6 @@ class Run:
             m = max(m, prev)
             out[name] = m - prev
             prev = m
-        del t
         return out
 
     def pages(self) -> list[dict[str, Any]]:
