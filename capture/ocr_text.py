@@ -13,9 +13,8 @@ if TYPE_CHECKING:
 FLAG_BELOW = 0.9   # a page whose screenshot shows less than this share of its values is flagged
 _BOOLS = {"on", "off", "true", "false", "checked", "unchecked", "enabled", "disabled", "selected"}
 # What tesseract confuses on UI fonts; both sides are folded the same way before comparing.
-_PAIRS = (("rn", "m"), ("vv", "w"), ("cl", "d"))
-_FOLD = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "!": "1", "j": "1", "s": "5", "z": "2",
-                       "b": "8", "g": "9", "q": "9", "e": "c", "u": "v", "y": "v"})
+_PAIRS = (("rn", "m"), ("vv", "w"))
+_FOLD = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "!": "1", "s": "5", "b": "8", "z": "2"})
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -109,7 +108,7 @@ def _lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def _label_key(s: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", s.lower())
+    return fold(s)
 
 
 def _match_label(words: list[dict[str, Any]], i: int, vocab: list[tuple[str, str, int]]) -> tuple[str, int] | None:
@@ -123,7 +122,7 @@ def _match_label(words: list[dict[str, Any]], i: int, vocab: list[tuple[str, str
             if not got:
                 continue
             ratio = 1.0 if got == key else SequenceMatcher(None, got, key).ratio()
-            if ratio >= 0.86 and (best is None or (len(key), ratio) > (len(best[1]), best[0])):
+            if ratio >= 0.85 and (best is None or (len(key), ratio) > (len(best[1]), best[0])):
                 best = (ratio, label, k)
     return (best[1], best[2]) if best else None
 
