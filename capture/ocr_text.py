@@ -14,7 +14,8 @@ FLAG_BELOW = 0.9   # a page whose screenshot shows less than this share of its v
 _BOOLS = {"on", "off", "true", "false", "checked", "unchecked", "enabled", "disabled", "selected"}
 # What tesseract confuses on UI fonts; both sides are folded the same way before comparing.
 _PAIRS = (("rn", "m"), ("vv", "w"))
-_FOLD = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "!": "1", "s": "5", "b": "8", "z": "2"})
+_FOLD = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "!": "1", "/": "1", "s": "5", "b": "8", "z": "2"})
+WINDOW = 40  # tokens: a table cell wrapped over lines is read interleaved with its neighbour cells
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -43,24 +44,43 @@ class TextIndex:
         v = fold(value)
         if not v:
             return True
-        if len(v) >= 4:
-            if v in self.stream:
-                return True
-        else:  # "22", "No", "eth0" could hide inside any number: require whole tokens
-            i = self.stream.find(v)
-            while i >= 0:
-                if i in self.starts and i + len(v) in self.ends:
-                    return True
-                i = self.stream.find(v, i + 1)
+        if self._at_tokens(v) if len(v) < 4 else v in self.stream:
+            return True
         return self._covered(value)
 
+    def _at_tokens(self, v: str, start: int = 0) -> bool:
+        """v occurs starting and ending on token boundaries ("22" must not hide inside "1522")."""
+        i = self.stream.find(v, start)
+        while i >= 0:
+            if i in self.starts and i + len(v) in self.ends:
+                return True
+            i = self.stream.find(v, i + 1)
+        return False
+
+    def _token_at(self, part: str, j: int) -> bool:
+        t = self.tokens[j]
+        return t == part or (len(part) >= 4 and part in t)
+
     def _covered(self, value: str) -> bool:
-        """Long text (agreements, descriptions) counts when ≥ 80 % of its characters' tokens are seen."""
+        """The value's words in order within a window of OCR tokens: wrapped table cells, long text.
+
+        Up to three words must all be seen; longer text counts at ≥ 80 % of its characters."""
         parts = [t for t in (fold(w) for w in value.split()) if t]
-        if len(parts) < 4:
+        if len(parts) < 2:
             return False
-        seen = sum(len(t) for t in parts if t in self.token_set or (len(t) >= 4 and t in self.stream))
-        return seen >= 0.8 * sum(len(t) for t in parts)
+        need = sum(len(t) for t in parts) * (1.0 if len(parts) <= 3 else 0.8)
+        firsts = [j for j, t in enumerate(self.tokens) if self._token_at(parts[0], j)] or [0]
+        for first in firsts:
+            j, seen = first, 0
+            end = min(len(self.tokens), first + WINDOW + 2 * len(parts))
+            for part in parts:
+                k = next((x for x in range(j, end) if self._token_at(part, x)), None)
+                if k is not None:
+                    seen += len(part)
+                    j = k + 1
+            if seen >= need:
+                return True
+        return False
 
 
 def checkable_values(sections: list[Section]) -> list[tuple[str, str]]:

@@ -87,13 +87,23 @@ class Session:
 
     async def _walk(self, page: Page) -> None:
         prev: list[str] | None = None
-        for i, text in enumerate(page.menu):
+        menu = list(page.menu)
+        if len(menu) > 1:
+            # Already in the right area (its sub-items showing): go straight to the sub-item, as a person
+            # would; clicking an open menu group again may close it.
+            texts = self.labels.variants(menu[1])
+            if await self.nav.find(texts) is not None:
+                menu, prev = menu[1:], self.labels.variants(menu[0])
+        for i, text in enumerate(menu):
             texts = self.labels.variants(text)
             if await self.nav.click(texts, prev):
                 prev = texts
                 continue
             if (await self.nav.state())["state"] in LOGIN_STATES:
                 raise SessionBounced(f"login page instead of the menu item {text!r}")
+            if prev and await self.nav.click(prev, expect_nav=True) and await self.nav.click(texts, prev):
+                prev = texts  # the parent was a collapsible group that the last click closed
+                continue
             if i == 0:
                 # Not on a page with the menu (a download page, an error page): start from home.
                 await self.open_home()

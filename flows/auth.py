@@ -29,7 +29,8 @@ _MARK_JS = """
     if (user) user.setAttribute('data-btc-auth', 'username');
     return true;
   }
-  const code = inputs.find((e) => e.type !== 'password');
+  // The code field: the one text input, or a masked (password-type) code field on pages that hide it.
+  const code = inputs.find((e) => e.type !== 'password') || inputs.find((e) => e.type === 'password');
   if (!code) return false;
   code.setAttribute('data-btc-auth', 'code');
   return true;

@@ -23,7 +23,8 @@ _TABLE_JS = """
   for (const table of document.querySelectorAll('table')) {
     if (!vis(table)) continue;
     const rows = [...table.rows].filter((r) => r.closest('table') === table);
-    const head = (table.tHead && table.tHead.rows[0]) || rows.find((r) => [...r.cells].some((c) => c.tagName === 'TH'));
+    // The header row: <thead>, a row of <th>, or (older pages) a first row of bold <td>s.
+    const head = (table.tHead && table.tHead.rows[0]) || rows.find((r) => [...r.cells].some((c) => c.tagName === 'TH')) || rows[0];
     if (!head) continue;
     const headers = [...head.cells].map((c) => norm(c.innerText));
     if (!want.every((alts) => headers.some((h) => alts.map(norm).includes(h)))) continue;
@@ -41,7 +42,8 @@ _TABLE_JS = """
 _SELECT_JS = """
 (texts) => {
   const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase();
-  const sel = [...document.querySelectorAll('select')].find((s) => [...s.options].some((o) => texts.map(norm).includes(norm(o.textContent))));
+  const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : true;
+  const sel = [...document.querySelectorAll('select')].find((s) => vis(s) && [...s.options].some((o) => texts.map(norm).includes(norm(o.textContent))));
   if (!sel) return null;
   sel.setAttribute('data-btc-action', '1');
   return [...sel.options].find((o) => texts.map(norm).includes(norm(o.textContent))).textContent.trim();
@@ -134,7 +136,7 @@ class ExportCertificate:
         with s.guard.allow("certificate export", count=2):
             if chosen:
                 await s.page.locator('[data-btc-action="1"]').select_option(label=chosen)
-            elif not await s.nav.click(labels.variants("Export"), expect_nav=False):
+            elif not await _menu_choice(s, labels.variants("Export")):
                 raise NavigationError("no Export action next to the certificate table")
             if not await s.nav.click(labels.variants("Apply")):
                 # some versions export as soon as Export is chosen
@@ -156,6 +158,19 @@ class ExportCertificate:
         ctx.add_artifact("p12", path, "ui", secret_ref="p12_passphrase", options={
             "certificate": cells[_col(table["headers"], [c.lower() for c in cols["alt"]]) or 0][:200],
             "row": [c[:120] for c in cells], "include": ["certificate", "private key", "certificate chain"]})
+
+
+async def _menu_choice(s: Any, texts: list[str]) -> bool:
+    """Pick an action from a custom dropdown: open each popup button until the choice shows, then click it."""
+    if await s.nav.click(texts, expect_nav=False):
+        return True
+    toggles = s.page.locator("[aria-haspopup]:visible, [aria-expanded]:visible")
+    for i in range(await toggles.count()):
+        await toggles.nth(i).click()
+        if await s.nav.click(texts, expect_nav=False):
+            return True
+        await toggles.nth(i).click()  # close it again
+    return False
 
 
 async def _check(s: Any, variants: list[str]) -> None:

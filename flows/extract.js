@@ -36,7 +36,8 @@
     const items = [...el.children].filter((li) => li.tagName === "LI" && visible(li));
     if (items.length < 2) return false;
     return items.every((li) => {
-      const links = li.querySelectorAll("a,button,[role=link],[role=tab]");
+      if (li.matches("[onclick],[role=menuitem],[role=tab],[role=link],[role=option]")) return true;
+      const links = li.querySelectorAll("a,button,[role=link],[role=tab],[role=menuitem],[onclick]");
       return links.length >= 1 && norm(li.innerText) === norm([...links].map((a) => a.innerText).join(" "));
     });
   };
@@ -73,15 +74,22 @@
     return norm(clone.textContent);
   };
   const prevText = (el) => {
+    // The text just before the control (a <span>, <b>, <div> or bare text), climbing at most three
+    // levels; a section title or another field's area on the way means the control has no label.
     for (let p = el, depth = 0; p && depth < 3; p = p.parentElement, depth++) {
       for (let s = p.previousSibling; s; s = s.previousSibling) {
-        if (s.nodeType === 3 && norm(s.textContent)) { consumed.add(s); return norm(s.textContent); }
+        if (s.nodeType === 3) {
+          if (norm(s.textContent)) { consumed.add(s); return norm(s.textContent); }
+          continue;
+        }
         if (s.nodeType !== 1 || !visible(s)) continue;
-        if (s.matches("button,input[type=submit],input[type=button]")) continue;
-        if (s.matches(CONTROL) || s.querySelector(CONTROL)) break;
+        if (s.matches("button,input[type=submit],input[type=button],br,hr,img")) continue;
+        if (s.matches("h1,h2,h3,h4,h5,h6,legend,caption,[role=heading]")) return "";
+        if (s.matches(CONTROL) || s.querySelector(CONTROL)) return "";
         const t = textOf(s);
-        if (t && t.length <= 80) { consumed.add(s); return t; }
-        break;
+        if (!t) continue;
+        if (t.length <= 80 && !isHeading(t)) { consumed.add(s); return t; }
+        return "";
       }
       if (p.parentElement && p.parentElement.matches("td,th,form,fieldset,body,section,main,article")) break;
     }
@@ -213,6 +221,8 @@
     const thead = table.tHead && rowsOf(table).find((r) => r.parentElement === table.tHead);
     if (thead) headerRow = thead;
     else if (rows.length > 1 && cells(rows[0]).length > 1 && cells(rows[0]).every((c) => c.tagName === "TH")) headerRow = rows[0];
+    else if (rows.length > 1 && cells(rows[0]).length > 2 && cells(rows[0]).every((c) => !c.querySelector(CONTROL) &&
+             (!textOf(c) || parseInt(getComputedStyle(c.querySelector("b,strong") || c).fontWeight, 10) >= 600))) headerRow = rows[0];
     const body = rows.filter((r) => r !== headerRow && !(table.tHead && r.parentElement === table.tHead));
     // Label/value tables: no header row and rows of [label, value] (a <th> or a plain first cell).
     const kv = !headerRow && body.every((r) => {
@@ -308,6 +318,7 @@
     if (tag === "TABLE") { if (isLayout(el)) [...el.querySelectorAll("td,th")].filter((c) => c.closest("table") === el).forEach((c) => [...c.childNodes].forEach(walk)); else doTable(el); return; }
     if (tag === "DL") { doDl(el); return; }
     if (el.matches(CONTROL)) { doControl(el, cur); return; }
+    if (el.matches("[role=button],[role=menuitem],[role=tab],[role=link],[role=option]") && inlineOnly(el)) return;
     if (tag === "BUTTON" || tag === "OPTION" || tag === "SUMMARY" || (tag === "A" && !el.closest("td,dd,li,p"))) return;
     if (tag === "LABEL" && el.control) { [...el.querySelectorAll(CONTROL)].forEach((c) => doControl(c, cur)); if (!el.contains(el.control) && !handled.has(el.control)) doControl(el.control, cur); return; }
     if (tag === "LABEL") return; // labels are read with their controls

@@ -33,7 +33,10 @@ _SEGMENT_JS = """
 (a) => {
   const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase();
   const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : true;
-  const btns = [...document.querySelectorAll('button,input[type=submit],input[type=button],a[role=button],[role=button]')].filter(vis);
+  // Buttons, and links that act as buttons (href="#" or javascript: with a script that posts the form).
+  const btns = [...document.querySelectorAll('button,input[type=submit],input[type=button],[role=button],a')].filter((b) =>
+    vis(b) && (b.tagName !== 'A' || b.getAttribute('role') === 'button' || b.hasAttribute('onclick') ||
+               /^(#|javascript:)/i.test(b.getAttribute('href') || '')));
   const label = (b) => norm(b.tagName === 'INPUT' ? b.value : b.innerText);
   const target = btns.find((b) => a.texts.map(norm).includes(label(b)));
   if (!target) return null;
