@@ -5,6 +5,8 @@ import sys
 
 import click
 
+from fixtures.options import VERSIONS
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bt-capture")
@@ -19,7 +21,7 @@ def cli() -> None:
 @click.option("--cloud", "mode", flag_value="cloud", help="A BeyondTrust Cloud site (minimal /appliance via /login).")
 @click.option("--hosted", "mode", flag_value="hosted", help="A BeyondTrust-hosted site (/login only).")
 @click.option("--onprem", "mode", flag_value="onprem", default=True, hidden=True)
-@click.option("--version", "version", type=click.Choice(["23.3", "25.1"]), default="25.1", show_default=True)
+@click.option("--version", "version", type=click.Choice(list(VERSIONS)), default="25.1", show_default=True)
 @click.option("--no-agreement", is_flag=True, help="No /appliance Prerequisite Login Agreement.")
 @click.option("--no-totp", is_flag=True, help="No two-factor code on /login.")
 @click.option("--latency-ms", type=click.IntRange(0), default=0, show_default=True, help="Delay added to every request.")

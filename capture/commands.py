@@ -12,6 +12,7 @@ from typing import Any, Callable
 import click
 
 from capture.errors import CaptureError, ConfigError
+from fixtures.options import VERSIONS
 
 EXIT_CODES = """\b
 Exit codes:
@@ -272,7 +273,7 @@ def ocr_cmd(images: tuple[str, ...], flow: str | None, as_json: bool) -> None:
 
 @click.command()
 @click.option("-o", "--out", "output", default="demo-out", show_default=True, type=click.Path(file_okay=False))
-@click.option("--version", "version", type=click.Choice(["23.3", "25.1"]), default="25.1", show_default=True)
+@click.option("--version", "version", type=click.Choice(list(VERSIONS)), default="25.1", show_default=True)
 @guarded
 def demo(output: str, version: str) -> None:
     """Start the simulated failover pair, capture both peers, render dossiers, diff and binder; then stop."""

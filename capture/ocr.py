@@ -26,7 +26,8 @@ def limit_threads() -> None:
 
 limit_threads()
 
-PSM = 11        # sparse text: best recall on admin pages (see bench/ocr_bench.py and the module README)
+PSM = 3         # automatic layout: best recall on the simulator's admin pages; 11 drops lone digits
+REREAD_BELOW = 60  # words under this confidence are read again from a 3x crop
 SCALE = 2       # screen fonts are ~13 px; tesseract's LSTM wants glyphs ≥ 20 px
 BAND = 2000     # taller screenshots are cut into bands near this many source rows, at quiet rows
 LANG = "eng"
@@ -37,7 +38,7 @@ class OcrOutput(Model):
 
     path: str
     text: str = ""
-    words: list[dict[str, Any]] = []  # {text, conf, left, top, width, height, block, par, line}
+    words: list[dict[str, Any]] = []  # {text, conf, left, top, width, height, block, par, line[, reread]}
     engine: str = ""
     seconds: float = 0.0
     width: int = 0
@@ -127,6 +128,43 @@ def _words(img: Image.Image, psm: int, scale: int, dy: int, band_no: int) -> lis
     return out
 
 
+def reread_unsure(gray: Image.Image, words: list[dict[str, Any]], limit: int = 80) -> int:
+    """Read low-confidence short words again, each crop at 3x on one sheet, in a single tesseract call.
+
+    Short values in small input boxes ("90", "7.4.1") come out as noise ("=~", "TAL") in the page
+    pass; cropped and enlarged they read cleanly. Returns how many words changed."""
+    unsure = [w for w in words if w["conf"] < REREAD_BELOW and len(w["text"]) <= 16 and w["width"] <= 400]
+    unsure = sorted(unsure, key=lambda w: w["conf"])[:limit]
+    if not unsure:
+        return 0
+    pad, gap, k = 3, 30, 3
+    crops = []
+    for w in unsure:
+        c = gray.crop((w["left"] - pad, w["top"] - pad, w["left"] + w["width"] + pad, w["top"] + w["height"] + pad))
+        crops.append(c.resize((c.width * k, c.height * k), Image.LANCZOS))
+    sheet = Image.new("L", (max(c.width for c in crops) + 2 * gap, sum(c.height + gap for c in crops) + gap), 255)
+    spans, y = [], gap
+    for c in crops:
+        sheet.paste(c, (gap, y))
+        spans.append((y - gap / 3, y + c.height + gap / 3))
+        y += c.height + gap
+    d = pytesseract.image_to_data(sheet, lang=LANG, config="--oem 1 --psm 6", output_type=pytesseract.Output.DICT)
+    found: dict[int, list[tuple[str, float]]] = {}
+    for i, text in enumerate(d["text"]):
+        if d["level"][i] == 5 and text.strip():
+            mid = d["top"][i] + d["height"][i] / 2
+            n = next((n for n, (a, b) in enumerate(spans) if a <= mid <= b), None)
+            if n is not None:
+                found.setdefault(n, []).append((text, float(d["conf"][i])))
+    changed = 0
+    for n, got in found.items():
+        conf = min(c for _, c in got)
+        if conf > unsure[n]["conf"] + 10:
+            unsure[n].update(text=" ".join(t for t, _ in got), conf=round(conf, 1), reread=True)
+            changed += 1
+    return changed
+
+
 def words_to_text(words: list[dict[str, Any]]) -> str:
     """Text in visual rows, top to bottom: a label and its value come out on one line whatever the PSM."""
     return "\n".join(" ".join(w["text"] for w in row) for row in visual_rows(words))
@@ -145,6 +183,7 @@ def ocr_image(path: Path, *, psm: int = PSM, scale: int = SCALE, band: int = BAN
         if scale != 1:
             part = part.resize((part.width * scale, part.height * scale), Image.LANCZOS)
         words += _words(part, psm, scale, y0, n)
+    reread_unsure(gray, words)
     return OcrOutput(path=str(path), text=words_to_text(words), words=words, engine=engine_string(psm),
                      seconds=round(time.perf_counter() - t0, 3), width=gray.width, height=gray.height)
 

@@ -88,7 +88,8 @@
         if (s.matches(CONTROL) || s.querySelector(CONTROL)) return "";
         const t = textOf(s);
         if (!t) continue;
-        if (t.length <= 80 && !isHeading(t)) { consumed.add(s); return t; }
+        // A label is short and is not a sentence or a section title.
+        if (t.length <= 80 && !isHeading(t) && !/[.!?]$/.test(t)) { consumed.add(s); return t; }
         return "";
       }
       if (p.parentElement && p.parentElement.matches("td,th,form,fieldset,body,section,main,article")) break;
@@ -221,8 +222,12 @@
     const thead = table.tHead && rowsOf(table).find((r) => r.parentElement === table.tHead);
     if (thead) headerRow = thead;
     else if (rows.length > 1 && cells(rows[0]).length > 1 && cells(rows[0]).every((c) => c.tagName === "TH")) headerRow = rows[0];
-    else if (rows.length > 1 && cells(rows[0]).length > 2 && cells(rows[0]).every((c) => !c.querySelector(CONTROL) &&
-             (!textOf(c) || parseInt(getComputedStyle(c.querySelector("b,strong") || c).fontWeight, 10) >= 600))) headerRow = rows[0];
+    else {
+      // Older pages: a first row of bold <td>s. (A label/value table has bold labels but plain values.)
+      const bold = (r) => cells(r).length > 1 && cells(r).every((c) => !c.querySelector(CONTROL) &&
+        (!textOf(c) || parseInt(getComputedStyle(c.querySelector("b,strong") || c).fontWeight, 10) >= 600));
+      if (rows.length > 1 && bold(rows[0]) && (cells(rows[0]).length > 2 || !bold(rows[1]))) headerRow = rows[0];
+    }
     const body = rows.filter((r) => r !== headerRow && !(table.tHead && r.parentElement === table.tHead));
     // Label/value tables: no header row and rows of [label, value] (a <th> or a plain first cell).
     const kv = !headerRow && body.every((r) => {
@@ -303,7 +308,7 @@
     const loose = [...el.childNodes].some((n) => n.nodeType === 3 && norm(n.textContent));
     if (kids.length !== 2 || loose || !kids.every(inlineOnly)) return null;
     const [a, b] = kids.map(textOf);
-    if (!a || !b || a.length > 60 || !labelLike(kids[0])) return null;
+    if (!a || !b || a.length > 60 || !labelLike(kids[0]) || isHeading(a)) return null;
     return [a, b, kids[1]];
   };
 

@@ -122,6 +122,7 @@ def test_cloud_and_hosted_capture_what_they_have(mode: str, tmp_path: Path) -> N
     try:
         outcome, env = capture(sim, tmp_path, nsb="auto")
         assert sim.events(kind="destructive") == []
+        secrets = secrets_of(sim, env)
     finally:
         sim.stop()
     r = outcome.results[0]
@@ -139,7 +140,7 @@ def test_cloud_and_hosted_capture_what_they_have(mode: str, tmp_path: Path) -> N
     na = {s.id for s in r.snapshot.procedure if s.status == "n/a"}
     assert {"ip_configuration", "static_routes", "snmp"} <= na
     assert not r.snapshot.failures
-    assert sweep(tmp_path, secrets_of(sim, env)) == []
+    assert sweep(tmp_path, secrets) == []
 
 
 def _bt(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
