@@ -10,7 +10,9 @@ from capture.errors import NavigationError, UnsafeClick
 
 _FIND_JS = """
 (a) => {
-  const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase().replace(/[\\s\\u25be\\u25bc\\u25ba\\u00bb\\u203a:>]+$/, '');
+  // Menu text as a person reads it: icons, arrows and counters around the words do not count.
+  const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase()
+    .replace(/^[^\\p{L}\\p{N}/(]+/u, '').replace(/(\\s*\\(\\d+\\))?[^\\p{L}\\p{N})?]*$/u, '');
   const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length > 0;
   const text = (el) => norm(el.tagName === 'INPUT' ? el.value : (el.innerText || el.textContent));
   const SEL = 'a,button,[role=link],[role=tab],[role=menuitem],[role=button],[role=treeitem],input[type=submit],input[type=button],summary,[onclick],[tabindex],li,span,div,td';
@@ -89,8 +91,11 @@ def _next_mark() -> str:
     return f"m{_mark_seq}"
 
 
-def _pattern(texts: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(t) for t in texts), re.I)
+def _plain(text: str) -> str:
+    """Visible text without icons, arrows or counters around it, lower case."""
+    t = " ".join(text.split()).lower()
+    t = re.sub(r"^[^\w/(]+", "", t)
+    return re.sub(r"(\s*\(\d+\))?[^\w)?]*$", "", t)
 
 
 class Navigator:
@@ -100,7 +105,7 @@ class Navigator:
                  timeout_s: float = 20.0) -> None:
         self.page = page
         self.vocab = login_vocab
-        self.destructive = {t.strip().lower() for t in destructive}
+        self.destructive = {_plain(t) for t in destructive}
         self.timeout_s = timeout_s
 
     async def find(self, texts: list[str], prev: list[str] | None = None, *,
@@ -109,7 +114,7 @@ class Navigator:
         hit = await self.page.evaluate(_FIND_JS, {"texts": texts, "prev": prev or [], "mark": mark})
         if not hit:
             return None
-        if not allow_destructive and hit["text"].strip().lower() in self.destructive:
+        if not allow_destructive and _plain(hit["text"]) in self.destructive:
             raise UnsafeClick(f"refusing to click {hit['text']!r}: it changes the appliance")
         return self.page.locator(f'[data-btc-click="{mark}"]')
 

@@ -75,13 +75,23 @@ class PageRecord(Model):
     ocr: OcrResult | None = None
 
     def value(self, labels: list[str]) -> str | None:
-        """The first non-secret field whose label is one of labels (case- and colon-insensitive)."""
+        """The value a person would read next to one of labels (case- and colon-insensitive).
+
+        Tried in order: a field with exactly that label; a two-column table row whose first cell is
+        the label; a field whose label contains a multi-word variant ("Appliance Serial Number").
+        """
         want = [_norm(l) for l in labels]
+        fields = [f for s in self.sections for f in s.fields if not f.secret and f.value]
+        rows = [r for s in self.sections for t in s.tables if len(t.headers) in (0, 2) for r in t.rows if len(r) == 2]
         for w in want:
-            for s in self.sections:
-                for f in s.fields:
-                    if not f.secret and _norm(f.label) == w and f.value:
-                        return f.value
+            hit = next((f.value for f in fields if _norm(f.label) == w), None) or \
+                next((r[1] for r in rows if _norm(r[0]) == w and r[1]), None)
+            if hit:
+                return hit
+        for w in (w for w in want if " " in w):
+            hit = next((f.value for f in fields if f" {w} " in f" {_norm(f.label)} "), None)
+            if hit:
+                return hit
         return None
 
     def all_fields(self) -> list[tuple[str, Field]]:
