@@ -86,7 +86,7 @@ def test_word_boxes_are_in_original_coordinates(shots, serial):
     assert abs(serial_word["left"] - box["x"]) <= 4  # the label cell's text starts at the cell's left edge
     assert abs(serial_word["top"] + serial_word["height"] / 2 - (box["y"] + box["height"] / 2)) <= 4
     assert out.width == 1280 and all(0 <= w["left"] < out.width for w in out.words)
-    assert "tesseract 5" in out.engine and "traineddata" in out.engine and "psm 11" in out.engine
+    assert "tesseract 5" in out.engine and "traineddata" in out.engine and "psm 3" in out.engine
 
 
 def test_parallel_equals_serial_and_bad_images_do_not_sink_the_batch(shots, serial, tmp_path):
