@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from capture.records import REDACTED, Field, Section
@@ -131,19 +130,39 @@ def _label_key(s: str) -> str:
     return fold(s)
 
 
+def _distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _starts_cell(words: list[dict[str, Any]], i: int) -> bool:
+    """A label begins a row or a column, not the middle of a sentence ("… Base Software 7.1 …")."""
+    if i == 0:
+        return True
+    prev, cur = words[i - 1], words[i]
+    return cur["left"] - (prev["left"] + prev["width"]) > 1.5 * max(cur["height"], prev["height"])
+
+
 def _match_label(words: list[dict[str, Any]], i: int, vocab: list[tuple[str, str, int]]) -> tuple[str, int] | None:
     """The longest vocabulary label starting at words[i] (tolerating OCR noise), and its word count."""
-    best: tuple[float, str, int] | None = None
+    if not _starts_cell(words, i):
+        return None
+    best: tuple[int, str, int] | None = None
     for label, key, n in vocab:
-        for k in (n, n - 1, n + 1):  # OCR may split or merge a word
+        for k in (n, n - 1, n + 1):  # OCR may split a word or merge two
             if k < 1 or i + k > len(words):
                 continue
             got = _label_key("".join(w["text"] for w in words[i:i + k]))
             if not got:
                 continue
-            ratio = 1.0 if got == key else SequenceMatcher(None, got, key).ratio()
-            if ratio >= 0.85 and (best is None or (len(key), ratio) > (len(best[1]), best[0])):
-                best = (ratio, label, k)
+            # About one OCR slip per eight letters, after folding the usual confusions.
+            if _distance(got, key) <= len(key) // 8 and (best is None or len(key) > len(best[1])):
+                best = (0, label, k)
     return (best[1], best[2]) if best else None
 
 
@@ -186,7 +205,7 @@ def ocr_to_sections(output: OcrOutput, vocabulary: list[str]) -> list[Section]:
                 j += 1
             if not value_words:
                 value_words = _below(rows, r, row[i], vocab)
-            value = " ".join(w["text"] for w in value_words).strip(" :")
+            value = " ".join(w["text"] for w in value_words).strip(" :|[]")  # input borders read as | [ ]
             fields.append(Field(label=label, value=value or None, kind="ocr"))
             used_rows.add(r)
             i = j

@@ -79,3 +79,23 @@ def test_labels_tolerate_ocr_noise_and_stop_at_the_next_label():
     assert [(f.label, f.value) for f in sec.fields] == [("Primary DNS", "192.0.2.53"),
                                                         ("Secondary DNS", "192.0.2.54")]
     assert ocr_to_sections(OcrOutput(path="x", words=[_w("Other", 1, 1)]), ["Model"])[0].text == ["Other"]
+
+
+def test_wrapped_table_cells_match_within_a_window():
+    # The certificate table wraps "Dec 28 / 2027" and three names over lines, interleaved with other cells.
+    text = ("support.example.test Example Corp CA 1 support.example.test 127.0.0.2 Yes Dec 28\n"
+            "bt1.example.test 127.0.0.3 2027\nbt2.example.test 10.20.30.41")
+    idx = TextIndex(text)
+    assert idx.has("Dec 28 2027")
+    assert idx.has("support.example.test bt1.example.test bt2.example.test")
+    assert not idx.has("Dec 28 2028") and not idx.has("2027 Dec 28")  # every word, in order
+
+
+def test_labels_do_not_match_mid_sentence():
+    words = [_w("BeyondTrust", 10, 100), _w("Remote", 110, 100), _w("Support", 170, 100), _w("-", 235, 100),
+             _w("Base", 248, 100), _w("Software", 290, 100), _w("7.1.1", 360, 100)]
+    assert ocr_to_sections(OcrOutput(path="x", words=words), ["Base Software"])[0].fields == []
+    words[4]["left"] = 400  # now a column of its own
+    words[5]["left"], words[6]["left"] = 445, 520
+    [f] = ocr_to_sections(OcrOutput(path="x", words=words), ["Base Software"])[0].fields
+    assert (f.label, f.value) == ("Base Software", "7.1.1")
