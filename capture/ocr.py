@@ -9,6 +9,7 @@ import re
 import subprocess
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -31,6 +32,7 @@ REREAD_BELOW = 60  # words under this confidence are read again from a 3x crop
 SCALE = 2       # screen fonts are ~13 px; tesseract's LSTM wants glyphs ≥ 20 px
 BAND = 2000     # taller screenshots are cut into bands near this many source rows, at quiet rows
 LANG = "eng"
+TIMEOUT = 180   # seconds per tesseract call: a pathological image must not stall a fleet run
 
 
 class OcrOutput(Model):
@@ -56,7 +58,8 @@ def engine_string(psm: int = PSM) -> str:
     if m and (f := Path(m.group(1)) / f"{LANG}.traineddata").is_file():
         digest = hashlib.sha256(f.read_bytes()).hexdigest()[:12]
         model = f"{f.name} {f.stat().st_size / 1e6:.1f} MB sha256:{digest}"
-    return f"tesseract {version}, {model}, oem 1 (LSTM), psm {psm}, {SCALE}x LANCZOS, dark regions inverted, background flattened"
+    return (f"tesseract {version}, {model}, oem 1 (LSTM), psm {psm}, {SCALE}x LANCZOS, "
+            "dark regions inverted, background flattened")
 
 
 def preprocess(img: Image.Image, scale: int = SCALE) -> Image.Image:
@@ -114,7 +117,7 @@ def band_cuts(gray: Image.Image, band: int = BAND, search: int = 160) -> list[tu
 
 
 def _words(img: Image.Image, psm: int, scale: int, dy: int, band_no: int) -> list[dict[str, Any]]:
-    d = pytesseract.image_to_data(img, lang=LANG, config=f"--oem 1 --psm {psm}",
+    d = pytesseract.image_to_data(img, lang=LANG, config=f"--oem 1 --psm {psm}", timeout=TIMEOUT,
                                   output_type=pytesseract.Output.DICT)
     out = []
     for i, text in enumerate(d["text"]):
@@ -148,7 +151,8 @@ def reread_unsure(gray: Image.Image, words: list[dict[str, Any]], limit: int = 8
         sheet.paste(c, (gap, y))
         spans.append((y - gap / 3, y + c.height + gap / 3))
         y += c.height + gap
-    d = pytesseract.image_to_data(sheet, lang=LANG, config="--oem 1 --psm 6", output_type=pytesseract.Output.DICT)
+    d = pytesseract.image_to_data(sheet, lang=LANG, config="--oem 1 --psm 6",
+                                  timeout=TIMEOUT, output_type=pytesseract.Output.DICT)
     found: dict[int, list[tuple[str, float]]] = {}
     for i, text in enumerate(d["text"]):
         if d["level"][i] == 5 and text.strip():
@@ -207,20 +211,41 @@ class OcrPool:
     def __init__(self, jobs: int | None = None, **ocr_kwargs: Any) -> None:
         self.jobs = jobs or os.cpu_count() or 1
         self.kwargs = ocr_kwargs
+        self._ex = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
         # forkserver: the capture process runs browser threads, and forking a threaded process can deadlock.
+        # Like spawn, it re-imports a script's __main__ in the workers: scripts need `if __name__ == "__main__"`.
         ctx = multiprocessing.get_context("forkserver")
-        self._ex = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker)
+        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_init_worker)
 
     def submit(self, path: Path) -> Future[OcrOutput]:
-        return self._ex.submit(_safe_ocr, str(path), self.kwargs)
+        try:
+            return self._ex.submit(_safe_ocr, str(path), self.kwargs)
+        except BrokenProcessPool:  # a worker was killed (OOM killer, signal): start fresh ones
+            self._restart()
+            return self._ex.submit(_safe_ocr, str(path), self.kwargs)
+
+    def _restart(self) -> None:
+        self._ex.shutdown(wait=False, cancel_futures=True)
+        self._ex = self._start()
 
     def map(self, paths: Iterable[Path]) -> list[OcrOutput]:
+        """Results in order; an image whose worker died is tried once more in a fresh pool."""
         futures = [(str(p), self.submit(p)) for p in paths]
         out = []
         for p, f in futures:
             try:
                 out.append(f.result())
-            except Exception as e:  # a worker died (killed, out of memory): report, keep going
+                continue
+            except BrokenProcessPool:
+                pass
+            except Exception as e:
+                out.append(OcrOutput(path=p, error=f"worker failed: {type(e).__name__}: {e}"[:300]))
+                continue
+            try:
+                out.append(self.submit(Path(p)).result())
+            except Exception as e:  # died twice: report it, keep going
                 out.append(OcrOutput(path=p, error=f"worker failed: {type(e).__name__}: {e}"[:300]))
         return out
 
@@ -240,6 +265,7 @@ def ocr_many(paths: list[Path], jobs: int | None = None) -> list[OcrOutput]:
         return []
     with OcrPool(min(jobs or os.cpu_count() or 1, len(paths))) as pool:
         return pool.map(paths)
+
 
 __all__ = ["OcrOutput", "OcrPool", "ocr_image", "ocr_many", "legibility", "ocr_to_sections", "engine_string",
            "preprocess", "words_to_text"]

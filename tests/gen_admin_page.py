@@ -43,8 +43,10 @@ def _values(r: random.Random) -> list[Section]:
         Field(label="Serial Number", value=f"B{r.randint(100000, 999999)}-{r.choice('ACDEFHK')}{r.randint(10, 99)}"),
         Field(label="Model", value=r.choice(["B300", "B400", "UBS-Virtual", "B200"])),
         Field(label="Appliance Version", value=f"7.{r.randint(0, 4)}.{r.randint(0, 9)}"),
-        Field(label="Base Software Version", value=f"24.{r.randint(1, 3)}.{r.randint(0, 9)} (build {r.randint(10000, 40000)})"),
-        Field(label="System Time", value=f"2025-0{r.randint(1, 9)}-1{r.randint(0, 9)} 1{r.randint(0, 9)}:{r.randint(10, 59)}:{r.randint(10, 59)} UTC"),
+        Field(label="Base Software Version",
+              value=f"24.{r.randint(1, 3)}.{r.randint(0, 9)} (build {r.randint(10000, 40000)})"),
+        Field(label="System Time", value=(f"2025-0{r.randint(1, 9)}-1{r.randint(0, 9)} "
+                                          f"1{r.randint(0, 9)}:{r.randint(10, 59)}:{r.randint(10, 59)} UTC")),
         Field(label="Uptime", value=f"{r.randint(2, 300)} days, {r.randint(1, 23)} hours"),
     ])
     net = Section(title="IP Configuration", fields=[

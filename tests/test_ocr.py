@@ -143,3 +143,15 @@ def test_ocr_to_sections_pairs_labels_and_values(page, tmp_path):
     got = {f.label: f.value for f in sec.fields}
     assert got["Model"] == "B300" and got["Appliance Hostname"] is None
     assert all(f.kind == "ocr" for f in sec.fields)
+
+
+def test_pool_survives_a_killed_worker(shots, serial):
+    import signal
+    import time
+    path = shots["good"][0]
+    with ocr.OcrPool(jobs=1) as pool:
+        os.kill(pool._ex.submit(os.getpid).result(), signal.SIGKILL)
+        time.sleep(0.5)
+        [out] = pool.map([path])
+        assert out.error is None and out.text == serial["good"].text
+        assert pool.submit(path).result().text == serial["good"].text

@@ -221,7 +221,8 @@ def test_snapshot_hash_mismatch_and_missing(tmp_path):
     secrets, asked = _asker(PW)
     _, results = verify_snapshot(folder, secrets)
     by = {r.name: r for r in results}
-    assert by["nsb (ui) site-ui.nsb"].status == "fail" and "differs from the manifest" in by["nsb (ui) site-ui.nsb"].detail
+    nsb = by["nsb (ui) site-ui.nsb"]
+    assert nsb.status == "fail" and "differs from the manifest" in nsb.detail
     assert by["vault_key (ui) vault.key"].status == "fail" and "missing" in by["vault_key (ui) vault.key"].detail
     assert by["p12 (ui) cert.p12"].status == "fail"
     assert asked == []  # a damaged p12 is not worth asking the passphrase for
