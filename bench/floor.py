@@ -8,7 +8,8 @@ then the TOTP code) in two contexts of one Chromium, visits the given URLs in ea
 bt-capture does), takes the same full-page screenshots (same viewport), and OCRs each one in a
 process pool as soon as it is written (forkserver, one worker per core, OMP_THREAD_LIMIT=1).
 `--ocr same` runs tesseract as bt-capture does (grey, 2x upscale, --oem 1 --psm 11, word boxes);
-`--ocr plain` runs tesseract with its defaults on the PNG as it is.
+`--ocr plain` runs tesseract with its defaults on the PNG as it is, `--ocr none` not at all. `--route` adds what bt-capture's
+read-only guard adds: a `context.route("**/*")` handler that lets every request through.
 No menus, no extraction, no masks, no checks, no downloads, no manifest: that is the point.
 """
 from __future__ import annotations
@@ -61,7 +62,12 @@ async def login_login(page, base: str, creds: dict) -> None:
     await page.wait_for_load_state()
 
 
-async def main(info: dict, urls: list[str], out: Path, mode: str, jobs: int) -> dict:
+async def _pass(route) -> None:
+    await route.continue_()
+
+
+async def main(info: dict, urls: list[str], out: Path, mode: str, jobs: int, route: bool = False,
+               extra: list[str] = ()) -> dict:
     from playwright.async_api import async_playwright
 
     t = {"started": time.time()}
@@ -73,11 +79,13 @@ async def main(info: dict, urls: list[str], out: Path, mode: str, jobs: int) -> 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS + [
             f"--host-resolver-rules={info['host_resolver_rules']}",
-            f"--ignore-certificate-errors-spki-list={','.join(info['spki_pins'])}"])
+            f"--ignore-certificate-errors-spki-list={','.join(info['spki_pins'])}", *extra])
         t["launched"] = time.time()
 
         async def interface(name: str, login, creds: dict) -> None:
             ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+            if route:  # what bt-capture's read-only guard does: every request through a Python handler
+                await ctx.route("**/*", _pass)
             page = await ctx.new_page()
             await login(page, a["base_url"], creds)
             for i, url in enumerate(u for u in urls if f"/{name}/" in u or u.endswith(f"/{name}")):
@@ -86,7 +94,8 @@ async def main(info: dict, urls: list[str], out: Path, mode: str, jobs: int) -> 
                     await toggle.click()  # last first: a clicked toggle says "Hide details" and leaves the list
                 path = str(out / f"{name}-{i:02}.png")
                 await page.screenshot(path=path, full_page=True)
-                futures.append(loop.run_in_executor(pool, ocr, path, mode))
+                if mode != "none":
+                    futures.append(loop.run_in_executor(pool, ocr, path, mode))
             await ctx.close()
 
         await asyncio.gather(interface("appliance", login_appliance, a["credentials"]["appliance"]),
@@ -97,7 +106,7 @@ async def main(info: dict, urls: list[str], out: Path, mode: str, jobs: int) -> 
     chars = await asyncio.gather(*futures)
     t["ocr_done"] = time.time()
     pool.shutdown()
-    t.update(pages=len(futures), ocr_chars=sum(chars), exited=time.time())
+    t.update(pages=len(list(out.glob("*.png"))), ocr_chars=sum(chars), exited=time.time())
     return t
 
 
@@ -109,8 +118,11 @@ if __name__ == "__main__":
     ap.add_argument("urls", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("timings", type=Path)
-    ap.add_argument("--ocr", choices=["same", "plain"], default="same")
+    ap.add_argument("--ocr", choices=["same", "plain", "none"], default="same")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--route", action="store_true", help="route every request through a pass-through handler")
+    ap.add_argument("--browser-arg", action="append", default=[], help="one more Chromium flag (repeatable)")
     o = ap.parse_args()
-    result = asyncio.run(main(json.loads(o.info.read_text()), json.loads(o.urls.read_text()), o.out, o.ocr, o.jobs))
+    result = asyncio.run(main(json.loads(o.info.read_text()), json.loads(o.urls.read_text()), o.out, o.ocr, o.jobs,
+                              o.route, o.browser_arg))
     o.timings.write_text(json.dumps(result))

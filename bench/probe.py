@@ -51,7 +51,7 @@ def _wrap(owner: Any, attr: str, label: Callable[..., str]) -> None:
 
 
 def install() -> None:
-    from capture import browser, fetch, ocr, postprocess, runner, session, store, tls
+    from capture import browser, fetch, navigate, ocr, postprocess, runner, session, store, tls
     from flows import certificate, login
     from reports import diff, dossier, pdf
 
@@ -70,6 +70,8 @@ def install() -> None:
     _wrap(fetch.ApiClient, "download", lambda self, m, url, rel, **k: f"download:{self.app.name}:{rel}")
     for cls in (login.BackupAPI, login.BackupUI, login.VaultKeyUI, certificate.ExportCertificate):
         _wrap(cls, "run", lambda self, ctx, **k: f"action:{ctx.app.name}:{self.name}")
+    for meth in ("find", "settle", "wait_for", "state"):  # where reaching a page spends its time
+        _wrap(navigate.Navigator, meth, lambda self, *a, _m=meth, **k: f"nav.{_m}")
     _wrap(postprocess, "collect_ocr", lambda ctx, *a, **k: f"ocr.collect:{ctx.app.name}")
     _wrap(postprocess, "verify_artifacts", lambda ctx, *a, **k: f"verify:{ctx.app.name}")
     _wrap(store.Store, "finalize", lambda self, *a, **k: "finalize")
@@ -117,8 +119,10 @@ def main() -> None:
     orig_run = app.run
 
     async def profiled_run(*a: Any, **kw: Any) -> Any:
-        # Started inside the event loop, so awaited time is charged to the line that awaited it.
-        profiler = Profiler(interval=0.002, async_mode="enabled")
+        # Plain stack sampling: the two interfaces (and Playwright's own reader) are concurrent tasks, so
+        # pyinstrument's await attribution would charge idle time to whichever task yielded last. Idle
+        # time shows as the event loop's select(); everything else is this process's own CPU.
+        profiler = Profiler(interval=0.002, async_mode="disabled")
         profiler.start()
         try:
             return await orig_run(*a, **kw)

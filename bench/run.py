@@ -49,6 +49,19 @@ def main() -> int:
     print(f"bench: {', '.join(names)}{' (quick)' if a.quick else ''}; {load_now()}", flush=True)
     sections: list[Section] = []
     crashed = []
+    try:
+        _run_all(ctx, names, sections, crashed, a.quick)
+    finally:
+        ctx.close()
+    if a.out:
+        report.write(a.out, sections, list(BENCHMARKS), started)
+        print(f"bench: wrote {a.out}")
+    if not os.environ.get("BTB_KEEP"):
+        shutil.rmtree(a.work, ignore_errors=True)
+    return 1 if crashed else 0
+
+
+def _run_all(ctx: Ctx, names: list[str], sections: list[Section], crashed: list[str], quick: bool) -> None:
     for name in names:
         t0, load, when = time.monotonic(), load_now(), report.now()
         try:
@@ -57,16 +70,10 @@ def main() -> int:
             traceback.print_exc()
             crashed.append(name)
             sec = Section(name, f"{name}: did not run", f"The benchmark failed: `{type(e).__name__}: {e}`"[:800])
-        sec.measured = (f"Measured {when:%Y-%m-%d %H:%M} UTC{' (--quick: tiny sizes, one run)' if a.quick else ''} "
+        sec.measured = (f"Measured {when:%Y-%m-%d %H:%M} UTC{' (--quick: tiny sizes, one run)' if quick else ''} "
                         f"in {time.monotonic() - t0:.0f} s; {load} at the start, {load_now()} at the end.")
         sections.append(sec)
         print("\n" + sec.markdown(), flush=True)
-    if a.out:
-        report.write(a.out, sections, list(BENCHMARKS), started)
-        print(f"bench: wrote {a.out}")
-    if not os.environ.get("BTB_KEEP"):
-        shutil.rmtree(a.work, ignore_errors=True)
-    return 1 if crashed else 0
 
 
 if __name__ == "__main__":

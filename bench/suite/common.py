@@ -7,13 +7,12 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-import psutil
+from suite.sampler import TreeSampler
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
@@ -68,61 +67,6 @@ class SimProcess:
         self.stop()
 
 
-class TreeSampler:
-    """Samples the summed RSS (and PSS) of a process and all its descendants, with timestamps.
-
-    RSS summed over Chromium's processes counts shared pages once per process, so it overstates what
-    the tree really holds; PSS splits shared pages fairly and is the better "real memory" figure.
-    """
-
-    def __init__(self, pid: int, interval: float = 0.2) -> None:
-        self.root = psutil.Process(pid)
-        self.interval = interval
-        self.samples: list[tuple[float, int, int]] = []  # (time.time(), rss, pss)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def _one(self) -> tuple[int, int]:
-        rss = pss = 0
-        try:
-            procs = [self.root, *self.root.children(recursive=True)]
-        except psutil.Error:
-            return 0, 0
-        for p in procs:
-            try:
-                m = p.memory_full_info()
-                rss += m.rss
-                pss += getattr(m, "pss", m.rss)
-            except psutil.Error:
-                continue
-        return rss, pss
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            rss, pss = self._one()
-            if rss:
-                self.samples.append((time.time(), rss, pss))
-            self._stop.wait(self.interval)
-
-    def start(self) -> "TreeSampler":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def peak(self, start: float = 0.0, end: float = float("inf")) -> tuple[int, int]:
-        """(peak RSS, peak PSS) in bytes between two time.time() instants."""
-        inside = [s for s in self.samples if start <= s[0] <= end] or self.samples[-1:]
-        return (max((s[1] for s in inside), default=0), max((s[2] for s in inside), default=0))
-
-    def at(self, when: float) -> tuple[int, int]:
-        """The sample nearest before `when` (the tree's size as a step began)."""
-        before = [s for s in self.samples if s[0] <= when] or self.samples[:1]
-        return (before[-1][1], before[-1][2]) if before else (0, 0)
-
-
 @dataclass
 class Proc:
     """One measured process run."""
@@ -145,13 +89,13 @@ class Proc:
 
 
 def run_proc(argv: list[str], *, env: dict[str, str] | None = None, sample: bool = True, cwd: Path = ROOT,
-             timeout: float = 3600, check: bool = True) -> Proc:
+             timeout: float = 3600, check: bool = True, also: list[int] = ()) -> Proc:
     """Run a command, timing it from launch to exit and sampling its process tree's memory."""
     started = time.time()
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env or base_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True)
-    sampler = TreeSampler(proc.pid).start() if sample else None
+    sampler = TreeSampler(proc.pid, extra=list(also)).start() if sample else None
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -247,6 +191,18 @@ class Ctx:
     quick: bool
     reps: int
     cache: dict[str, Any] = field(default_factory=dict)
+    sims: dict[tuple[str, ...], SimProcess] = field(default_factory=dict)
+
+    def simulator(self, *args: str) -> SimProcess:
+        """One running simulator per set of options, shared by the benchmarks of this invocation."""
+        if args not in self.sims:
+            self.sims[args] = SimProcess(self.folder(f"sim{len(self.sims)}"), *args)
+        return self.sims[args]
+
+    def close(self) -> None:
+        for sim in self.sims.values():
+            sim.stop()
+        self.sims.clear()
 
     def folder(self, name: str) -> Path:
         p = self.work / name

@@ -7,22 +7,32 @@ from pathlib import Path
 from typing import Any
 
 from suite import ours
-from suite.common import (BENCH, PY, Ctx, Section, SimProcess, Table, base_env, load_now, median, mib, ratio,
-                          run_proc, spread)
+from suite.common import BENCH, PY, Ctx, Section, SimProcess, Table, base_env, load_now, median, mib, ratio
+from suite.common import run_proc, spread
+from suite.sampler import KINDS
 
 GOAL = 1.5
+BROWSE = "browser (login, pages, p12, NSB, vault key)"
 FLOOR_STAGES = ["startup", "browser launch", "browser (login, pages)", "browser close",
                 "OCR (remainder after browsing)", "exit"]
+# floor variants: (OCR mode, pass-through route); the first one present is the reference
+VARIANTS = {"same": ("same", False), "plain": ("plain", False), "route": ("same", True), "none": ("none", False)}
+LABELS = {"same": "floor: bare Playwright + tesseract as bt-capture runs it (grey, 2× upscale, psm 11)",
+          "plain": "floor: bare Playwright + tesseract defaults on the raw PNG",
+          "route": "floor (same OCR) + a pass-through `context.route(\"**/*\")`, as bt-capture's read-only guard",
+          "none": "floor without OCR (--quick; compare with `bt-capture run --no-ocr`)"}
 
 
-def floor_run(sim: SimProcess, urls: list[str], work: Path, mode: str) -> dict[str, Any]:
+def floor_run(sim: SimProcess, urls: list[str], work: Path, variant: str) -> dict[str, Any]:
+    mode, route = VARIANTS[variant]
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
     (work / "urls.json").write_text(json.dumps(urls))
     timings = work / "timings.json"
     proc = run_proc([PY, str(BENCH / "floor.py"), str(sim.info_file), str(work / "urls.json"), str(work / "shots"),
-                     str(timings), "--ocr", mode], env=base_env())
+                     str(timings), "--ocr", mode, *(["--route"] if route else [])], env=base_env(),
+                    also=[sim.proc.pid])
     t = json.loads(timings.read_text())
     if t["pages"] != len(urls):
         raise RuntimeError(f"the floor took {t['pages']} screenshots, not {len(urls)}")
@@ -30,6 +40,7 @@ def floor_run(sim: SimProcess, urls: list[str], work: Path, mode: str) -> dict[s
              proc.started + proc.wall]
     t["stages"] = {name: max(0.0, b - a) for name, a, b in zip(FLOOR_STAGES, marks, marks[1:])}
     t["wall"], t["peak_rss"], t["peak_pss"] = proc.wall, proc.peak_rss, proc.peak_pss
+    t["cpu_browse"] = proc.sampler.cpu_between(t["launched"], t["browsed"])
     return t
 
 
@@ -42,90 +53,114 @@ def measure(ctx: Ctx) -> dict[str, Any]:
     if "e2e" in ctx.cache:
         return ctx.cache["e2e"]
     work = ctx.folder("e2e")
-    modes = ["same"] if ctx.quick else ["same", "plain"]
-    res: dict[str, Any] = {"ours": [], "floor": {m: [] for m in modes}, "measured": load_now()}
-    with SimProcess(work / "sim") as sim:
-        res["info"] = sim.info
-        first = ours.capture(sim.info, work / "ours")
-        urls = page_urls(first)
-        if ctx.quick:
-            res["ours"].append(first)  # one repetition; otherwise the first run only warms the caches
-        for _ in range(ctx.reps):
-            for m in modes:
-                res["floor"][m].append(floor_run(sim, urls, work / f"floor-{m}", m))
-            if len(res["ours"]) < ctx.reps:
-                res["ours"].append(ours.capture(sim.info, work / "ours"))
-        res["urls"] = urls
-        res["last"] = res["ours"][-1]
+    variants = ["none"] if ctx.quick else ["same", "plain", "route"]
+    args = ["--no-ocr"] if ctx.quick else []  # --quick keeps the smoke run short; OCR has its own benchmark
+    res: dict[str, Any] = {"ours": [], "floor": {v: [] for v in variants}, "measured": load_now()}
+    sim = ctx.simulator()
+    env = {}
+    if ctx.quick:  # one run only: it doubles as the profiled run (its numbers mean nothing in --quick anyway)
+        ctx.cache["run_profile"] = env["BTB_PROFILE"] = str(work / "run.pyisession")
+    first = ours.capture(sim, work / "ours", env_extra=env, args=args)
+    urls = page_urls(first)
+    if ctx.quick:
+        res["ours"].append(first)  # one repetition; otherwise the first run only warms the caches
+    for _ in range(ctx.reps):
+        for v in variants:
+            res["floor"][v].append(floor_run(sim, urls, work / f"floor-{v}", v))
+        if len(res["ours"]) < ctx.reps:
+            res["ours"].append(ours.capture(sim, work / "ours", args=args))
+    res["urls"], res["last"] = urls, res["ours"][-1]
     ctx.cache["e2e"] = res
     return res
 
 
 def _browser_parts(runs: list[ours.Run]) -> Table:
-    t = Table("Inside bt-capture's browser stage (median seconds; the two interfaces run concurrently)",
-              ["part", "seconds", "count"])
+    t = Table("Inside bt-capture's browser stage (median seconds, summed over calls; the two interfaces run "
+              "concurrently, so the parts add up to more than the stage)", ["part", "seconds", "calls"])
     last = runs[-1]
     name = next(e["what"].split(":")[1] for e in last.events("appliance:"))
     for label, prefix in [("/appliance interface (login → logout)", f"interface:{name}:appliance"),
                           ("/login interface (login → logout)", f"interface:{name}:login"),
-                          ("logins (both, incl. agreement and TOTP)", "login:"),
-                          ("page captures (reach, read, screenshot)", "page:"),
-                          ("certificate export (.p12, incl. its page)", "action:" + name + ":appliance.certificate"),
+                          ("logins (agreement, password, TOTP)", "login:"),
+                          ("page captures", "page:"),
+                          ("· reaching the page by its menu (clicks, loads, landmark wait)", "page.reach:"),
+                          ("· opening \"Show details\" toggles", "page.expand:"),
+                          ("· reading every value (extraction JS)", "page.read:"),
+                          ("· full-page screenshot with masks + PNG write", "page.screenshot:"),
+                          ("certificate export (.p12, incl. its page)", f"action:{name}:appliance.certificate"),
                           ("NSB backup (Backup API)", f"action:{name}:login.backup"),
                           ("Vault encryption key", f"action:{name}:login.vault_key")]:
-        secs = [r.total(prefix) for r in runs]
-        t.rows.append([label, spread(secs), len(last.events(prefix))])
-    per_page = [r.total("page:") / max(1, len(r.events("page:"))) for r in runs]
-    t.rows.append(["per page capture", spread(per_page), ""])
+        t.rows.append([label, spread([r.total(prefix) for r in runs]), len(last.events(prefix))])
     ocr = [s for r in runs for s in r.ocr_seconds()]
-    t.rows.append(["OCR per screenshot (in a worker, from the manifest)", spread([median(ocr)]), len(ocr) // len(runs)])
+    t.rows.append(["OCR per screenshot, in a worker (manifest)", f"{median(ocr):.2f} s", len(ocr) // len(runs)])
     return t
+
+
+def _cpu_table(runs: list[ours.Run], floors: list[dict[str, Any]]) -> Table:
+    t = Table("CPU seconds used during the browser stage, by process (median; 2 cores, so 1 s of wall time offers "
+              "2 CPU seconds)", ["process", "bt-capture", "floor"])
+    ours_cpu = [r.proc.sampler.cpu_between(r.first("browser.start")["end"], _browse_end(r)) for r in runs]
+    for k in KINDS:
+        a, b = median(c[k] for c in ours_cpu), median(f["cpu_browse"][k] for f in floors)
+        if a or b:
+            t.rows.append([k, f"{a:.1f}", f"{b:.1f}"])
+    t.rows.append(["**wall time of the stage**", f"{median(r.stages()[BROWSE] for r in runs):.1f}",
+                   f"{median(f['stages']['browser (login, pages)'] for f in floors):.1f}"])
+    return t
+
+
+def _browse_end(r: ours.Run) -> float:
+    return max(e["end"] for e in r.events("interface:"))
 
 
 def section(ctx: Ctx) -> Section:
     res = measure(ctx)
     runs: list[ours.Run] = res["ours"]
     floors: dict[str, list[dict[str, Any]]] = res["floor"]
+    ref = next(iter(floors))
     walls = [r.proc.wall for r in runs]
-    fw = {m: [f["wall"] for f in fs] for m, fs in floors.items()}
-    n = len(res["urls"])
-    main = Table(f"One appliance end to end, {n} pages (median of {len(runs)} run(s), range in brackets)",
-                 ["run", "wall", "peak RSS / PSS of the process tree", "ratio to the floor"])
-    main.rows.append(["`bt-capture run`: login, every page, p12, NSB (API), vault key, OCR, verification, "
-                      "dossier HTML + PDF", spread(walls), f"{mib(median(r.proc.peak_rss for r in runs))} / "
-                      f"{mib(median(r.proc.peak_pss for r in runs))}", ratio(median(walls), median(fw['same']))])
-    labels = {"same": "floor: bare Playwright + tesseract as bt-capture runs it (grey, 2× upscale, psm 11)",
-              "plain": "floor: bare Playwright + tesseract defaults on the raw PNG"}
-    for m, fs in floors.items():
-        main.rows.append([labels[m], spread(fw[m]), f"{mib(median(f['peak_rss'] for f in fs))} / "
-                          f"{mib(median(f['peak_pss'] for f in fs))}", ratio(median(fw[m]), median(fw['same']))])
-    stages = Table("Where the wall time goes (median seconds per stage; stages follow each other and add up to the "
-                   "wall time)", ["stage", "bt-capture", "floor (same OCR)"])
+    fw = {v: [f["wall"] for f in fs] for v, fs in floors.items()}
+    main = Table(f"One appliance end to end, {len(res['urls'])} pages (median of {len(runs)} run(s), range in "
+                 "brackets)", ["run", "wall", "peak RSS / PSS of the process tree", "ratio to the floor"])
+    mem = lambda rss, pss: f"{mib(median(rss))} / {mib(median(pss))}"  # noqa: E731
+    what = ("`bt-capture run --no-ocr` (--quick)" if ctx.quick else
+            "`bt-capture run`: login, every page, p12, NSB (API), vault key, OCR, verification, dossier HTML + PDF")
+    main.rows.append([what, spread(walls), mem([r.proc.peak_rss for r in runs], [r.proc.peak_pss for r in runs]),
+                      ratio(median(walls), median(fw[ref]))])
+    for v, fs in floors.items():
+        main.rows.append([LABELS[v], spread(fw[v]), mem([f["peak_rss"] for f in fs], [f["peak_pss"] for f in fs]),
+                          ratio(median(fw[v]), median(fw[ref]))])
+    stages = Table("Where the wall time goes (median seconds per stage; the stages follow each other and add up to "
+                   "the wall time)", ["stage", "bt-capture", f"floor ({ref} OCR)"])
     ours_st = {k: [r.stages()[k] for r in runs] for k in ours.STAGES}
-    fl_st = {k: [f["stages"][k] for f in floors["same"]] for k in FLOOR_STAGES}
-    pairs = [("startup", "startup"), ("TLS probe + browser launch", "browser launch"),
-             ("browser (login, pages, p12, NSB, vault key)", "browser (login, pages)"),
-             ("OCR (remainder after browsing)", "OCR (remainder after browsing)"), ("verification", None),
-             ("manifest + folder", None), ("browser close", "browser close"), ("rendering (HTML + PDF)", None),
-             ("exit", "exit")]
-    for o, f in pairs:
-        stages.rows.append([o, spread(ours_st[o]), spread(fl_st[f]) if f else "–"])
-    stages.rows.append(["**total**", spread(walls), spread(fw["same"])])
+    fl_st = {k: [f["stages"][k] for f in floors[ref]] for k in FLOOR_STAGES}
+    pairs = dict(zip(["startup", "TLS probe + browser launch", BROWSE, "OCR (remainder after browsing)"],
+                     ["startup", "browser launch", "browser (login, pages)", "OCR (remainder after browsing)"]))
+    pairs.update({"browser close": "browser close", "exit": "exit"})
+    for k in ours.STAGES:
+        if k == "peer diff":
+            continue  # one appliance: no peer
+        stages.rows.append([k, spread(ours_st[k]), spread(fl_st[pairs[k]]) if k in pairs else "–"])
+    stages.rows.append(["**total**", spread(walls), spread(fw[ref])])
     slowest = max(ours.STAGES, key=lambda k: median(ours_st[k]))
     ctx.cache["e2e_slowest"] = slowest
-    r = median(walls) / median(fw["same"])
-    browse = median(ours_st["browser (login, pages, p12, NSB, vault key)"]) / median(
-        fl_st["browser (login, pages)"])
-    sec = Section("e2e", "1. One appliance, end to end, against the floor", METHOD, [main, stages, _browser_parts(runs)],
-                  measured=res["measured"])
+    r = median(walls) / median(fw[ref])
+    sec = Section("e2e", "1. One appliance, end to end, against the floor", METHOD,
+                  [main, stages, _browser_parts(runs), _cpu_table(runs, floors[ref])], measured=res["measured"])
     sec.goals.append((f"`bt-capture run` within {GOAL}× of the floor", r <= GOAL, f"{r:.2f}×"))
     parts = {k: median(x.total(p) for x in runs) for k, p in
              [("html", "render.html"), ("launch", "render.pdf_launch"), ("pdf", "render.pdf")]}
+    browse = median(ours_st[BROWSE]) / median(fl_st["browser (login, pages)"])
+    sec.notes.append(f"Slowest stage: **{slowest}** ({median(ours_st[slowest]):.1f} s median). The browser stage "
+                     f"alone is {browse:.2f}× the floor's; ours also clicks through the menus, extracts and masks "
+                     "every value, exports the .p12 and downloads the NSB and the vault key.")
     sec.notes.append(f"Rendering: dossier.html {parts['html']:.2f} s, launching a second Chromium for the PDF "
                      f"{parts['launch']:.2f} s, dossier.pdf {parts['pdf']:.2f} s (medians).")
-    sec.notes.append(f"Slowest stage: **{slowest}** ({median(ours_st[slowest]):.1f} s median). Browser stage alone: "
-                     f"{browse:.2f}× the floor's (ours also extracts every value, masks secrets, exports the .p12 "
-                     "and downloads the NSB and the vault key).")
+    if "route" in floors:
+        cost = median(fw["route"]) / median(fw["same"])
+        sec.notes.append(f"A pass-through `context.route(\"**/*\")` alone (what the read-only guard installs) makes "
+                         f"the floor {cost:.2f}× slower: every request makes a round trip to Python, and Playwright "
+                         "switches the HTTP cache off while routing.")
     return sec
 
 
@@ -142,5 +177,6 @@ OCRs each in a forkserver process pool (one worker per core, `OMP_THREAD_LIMIT=1
 written; no menus, extraction, masks, downloads, checks or dossier. Runs alternate (ours, floor, …)
 after one unmeasured warm-up run; the wall time is from process launch to exit. RSS is summed over the
 whole process tree (python, Playwright driver, Chromium, OCR workers) and overstates shared pages; PSS
-does not.
+does not. CPU seconds per process come from the same 0.2 s sampling (psutil `cpu_times`, children
+included), the simulator's process included.
 """

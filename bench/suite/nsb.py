@@ -42,7 +42,7 @@ def measure(ctx: Ctx, size: int, notes: list[str]) -> dict[str, Any]:
     res: dict[str, list[dict[str, float]]] = {"api": [], "ui": [], "curl-api": [], "curl-ui": []}
     with SimProcess(work / "sim", "--nsb-size", str(size), "--no-agreement") as sim:
         for _ in range(ctx.reps):
-            run = ours.capture(sim.info, work / "run", nsb="both", certificate=False, vault_key=False,
+            run = ours.capture(sim, work / "run", nsb="both", certificate=False, vault_key=False,
                                args=["--no-ocr", "--no-render"], keep=False)
             for route in ("api", "ui"):
                 res[route].append(ours_numbers(run, route))

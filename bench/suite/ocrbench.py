@@ -75,7 +75,7 @@ def run_mode(paths: list[Path], *, pool: bool, limited: bool) -> tuple[float, li
 def screenshots(ctx: Ctx) -> list[Path]:
     folder = e2e.measure(ctx)["last"].folders[0]
     paths = sorted((folder / "pages").glob("*.png"))
-    return paths[:2] if ctx.quick else paths
+    return paths[:1] if ctx.quick else paths
 
 
 def section(ctx: Ctx) -> Section:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fixtures.inventory import write_inventory
-from suite.common import BENCH, PY, Proc, base_env, manifest, run_proc, snapshot_folders
+from suite.common import BENCH, PY, Proc, SimProcess, base_env, manifest, run_proc, snapshot_folders
 
 # Stages of one run, in order; each is the wall time between two instants the probe recorded.
 STAGES = ["startup", "TLS probe + browser launch", "browser (login, pages, p12, NSB, vault key)",
@@ -82,15 +82,18 @@ def inventory(info: dict[str, Any], work: Path, **kw: Any) -> tuple[Path, dict[s
     return write_inventory(info, work, output=work / "out", **kw)
 
 
-def capture(info: dict[str, Any], work: Path, *, args: list[str] = (), env_extra: dict[str, str] | None = None,
+def capture(sim: SimProcess, work: Path, *, args: list[str] = (), env_extra: dict[str, str] | None = None,
             keep: bool = True, **inv: Any) -> Run:
-    """One `bt-capture run --json` of every appliance in info, from a fresh output folder."""
+    """One `bt-capture run --json` of every appliance the simulator serves, from a fresh output folder.
+
+    The simulator's CPU is sampled along with ours (kept apart), to see where the machine's time goes.
+    """
     if work.exists():
         shutil.rmtree(work)
-    inv_path, env = inventory(info, work, **inv)
+    inv_path, env = inventory(sim.info, work, **inv)
     timings = work / "timings.json"
     argv = [PY, str(BENCH / "probe.py"), str(timings), "run", "-i", str(inv_path), "--json", *args]
-    proc = run_proc(argv, env=base_env({**env, **(env_extra or {})}), check=False)
+    proc = run_proc(argv, env=base_env({**env, **(env_extra or {})}), check=False, also=[sim.proc.pid])
     if proc.rc not in (0, 1):
         raise RuntimeError(f"bt-capture run exited {proc.rc}: {proc.stderr.strip()[-1500:]}")
     result = json.loads(proc.stdout) if proc.stdout.strip() else {}

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from PIL import Image
 
 from suite import e2e
-from suite.common import CHROMIUM_ARGS, Ctx, Section, SimProcess, Table, median, run_proc, spread
+from suite.common import CHROMIUM_ARGS, Ctx, Section, Table, median, run_proc, spread
 
 
 def shot_scraper() -> str:
@@ -52,7 +52,7 @@ def run_shot_scraper(info: dict[str, Any], urls: list[str], work: Path) -> dict[
     (work / "shots").mkdir(parents=True)
     auth = work / "auth.json"
     asyncio.run(_auth_state(info, auth))
-    base = info["appliances"][0]["base_url"]  # this simulator's port; the paths are the manifest's
+    base = info["appliances"][0]["base_url"]  # the manifest's paths on this simulator
     urls = [base + urlsplit(u).path + (f"?{urlsplit(u).query}" if urlsplit(u).query else "") for u in urls]
     config = [{"url": u, "output": str(work / "shots" / f"{i:02}.png"), "width": 1280} for i, u in enumerate(urls)]
     (work / "shots.yml").write_text(json.dumps(config, indent=1))  # JSON is YAML
@@ -74,9 +74,9 @@ def section(ctx: Ctx) -> Section:
     res = e2e.measure(ctx)
     urls, runs = res["urls"], res["ours"]
     peers = []
-    with SimProcess(ctx.folder("peer") / "sim") as sim:
-        for _ in range(ctx.reps):
-            peers.append(run_shot_scraper(sim.info, urls, ctx.folder("peer") / "run"))
+    sim = ctx.simulator()
+    for _ in range(ctx.reps):
+        peers.append(run_shot_scraper(sim.info, urls, ctx.folder("peer") / "run"))
     ours_sizes = [Image.open(r.folders[0] / p["screenshot"]).size for r in runs[-1:] for p in r.pages()
                   if p["status"] == "ok" and p.get("screenshot")]
     same = sum(1 for a, b in zip(ours_sizes, peers[-1]["sizes"]) if a == b)

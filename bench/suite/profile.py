@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from suite import e2e, ocrbench, ours
-from suite.common import Ctx, Section, SimProcess, load_now
+from suite.common import Ctx, Section, load_now
 
 OCR_STAGE = "OCR (remainder after browsing)"
 
@@ -41,9 +41,10 @@ def ocr_profile(ctx: Ctx, folder: Path) -> Path:
 
 def run_profile(ctx: Ctx, folder: Path) -> Path:
     """A whole `bt-capture run` (one appliance) under pyinstrument, through bench/probe.py (not timed)."""
+    if ctx.cache.get("run_profile"):  # --quick: benchmark 1's single run was profiled
+        return Path(ctx.cache["run_profile"])
     path = folder / "run.pyisession"
-    with SimProcess(folder / "sim") as sim:
-        ours.capture(sim.info, folder / "run", env_extra={"BTB_PROFILE": str(path)}, keep=False)
+    ours.capture(ctx.simulator(), folder / "run", env_extra={"BTB_PROFILE": str(path)}, keep=False)
     return path
 
 
@@ -58,7 +59,7 @@ def section(ctx: Ctx) -> Section:
     if slowest == OCR_STAGE:
         blocks.append(("OCR, one worker's view: `capture.ocr.ocr_image` over the snapshot's screenshots",
                        ocr_profile(ctx, folder)))
-    if slowest != OCR_STAGE or not ctx.quick:
+    if slowest != OCR_STAGE or not ctx.quick or ctx.cache.get("run_profile"):
         blocks.append(("The `bt-capture run` process (browser stage, verification, rendering; OCR runs in workers)",
                        run_profile(ctx, folder)))
     sec.notes.append(f"Slowest stage of benchmark 1: **{slowest}**.")
@@ -75,6 +76,8 @@ METHOD = """
 pyinstrument (the dev extra) samples every 2 ms. The OCR stage runs in worker processes, so it is
 profiled by running the workers' function, `capture.ocr.ocr_image`, over the same screenshots in one
 process; the time tesseract itself spends shows as waiting on its subprocess. The run's own process is
-profiled through `bench/probe.py` with `BTB_PROFILE` (asyncio-aware; time awaiting Chromium shows as
-waiting in Playwright's connection). Profiled runs are not timed.
+profiled through `bench/probe.py` with `BTB_PROFILE` (plain stack sampling of `capture.app.run`: time
+spent waiting for Chromium, the driver or the appliance shows as the event loop's `select`; the rest is
+this process's own CPU). Chromium's and the simulator's share is in benchmark 1's CPU table. Profiled
+runs are not timed.
 """

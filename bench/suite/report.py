@@ -79,12 +79,30 @@ def block(sec: Section) -> str:
     return f"<!-- bench:{sec.name} -->\n{sec.markdown()}<!-- /bench:{sec.name} -->\n"
 
 
+def summary(blocks: list[str]) -> str:
+    """Every goal of every block, in one table at the top."""
+    rows = []
+    for b in blocks:
+        heading = re.search(r"^## (.+)$", b, re.M)
+        in_goals = False
+        for line in b.splitlines():
+            if line.startswith("| goal | measured | met |"):
+                in_goals = True
+            elif in_goals and line.startswith("| ") and "---" not in line:
+                rows.append(f"| {heading.group(1) if heading else ''} {line}")
+            elif in_goals and not line.startswith("|"):
+                in_goals = False
+    if not rows:
+        return ""
+    return "## Goals\n\n| benchmark | goal | measured | met |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+
+
 def write(path: Path, sections: list[Section], order: list[str], started: datetime) -> None:
     """Write the whole file; blocks of benchmarks not run this time are kept from the old file."""
     old = path.read_text() if path.exists() else ""
     blocks = {m.group(1): m.group(0) + "\n" for m in re.finditer(r"<!-- bench:(\w+) -->.*?<!-- /bench:\1 -->", old, re.S)}
     blocks.update({s.name: block(s) for s in sections})
-    parts = [HEAD, machine(started), GENERAL]
+    parts = [HEAD, summary([blocks[name] for name in order if name in blocks]), machine(started), GENERAL]
     parts += [blocks[name] for name in order if name in blocks]
     text = "\n".join(parts)
     path.parent.mkdir(parents=True, exist_ok=True)
