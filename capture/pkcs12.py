@@ -71,6 +71,8 @@ def _open(data: bytes, passphrase: bytes) -> tuple[Any, str | None]:
     problem = p12_structure_problem(data)
     if problem:
         return None, f"not a readable PKCS#12 file: {problem}"
+    if not passphrase:
+        return None, "no passphrase was given, and this PKCS#12 file needs one"
     return None, ("the passphrase does not open this PKCS#12 file (its structure is intact, so the "
                   "passphrase is wrong or not the one used at export)")
 

@@ -243,3 +243,19 @@ def test_compare_peers(tmp_path, rsa_chain):
     assert item.status == "fail" and "different certificates" in item.detail
     bad = _verify(tmp_path / "a.p12", pw=b"wrong")
     assert compare_p12_leaves(a, bad).status == "not_checked"
+
+
+def test_no_passphrase_given(tmp_path, rsa_chain):
+    c = rsa_chain
+    p = write_p12(tmp_path / "a.p12", c.leaf_key, c.leaf, [c.intermediate, c.root], PW)
+    v = _verify(p, pw=b"")
+    assert v.verdict == "fail" and "no passphrase was given" in _check(v, "open").detail
+
+
+def test_file_without_passphrase_warns(tmp_path, rsa_chain):
+    c = rsa_chain
+    p = tmp_path / "open.p12"
+    p.write_bytes(pkcs12.serialize_key_and_certificates(b"x", c.leaf_key, c.leaf, [c.intermediate, c.root],
+                                                        serialization.NoEncryption()))
+    v = _verify(p, pw=b"")
+    assert v.verdict == "warn" and "anyone holding it" in _check(v, "open").detail
