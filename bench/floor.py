@@ -8,8 +8,9 @@ then the TOTP code) in two contexts of one Chromium, visits the given URLs in ea
 bt-capture does), takes the same full-page screenshots (same viewport), and OCRs each one in a
 process pool as soon as it is written (forkserver, one worker per core, OMP_THREAD_LIMIT=1).
 `--ocr same` runs tesseract as bt-capture does (grey, 2x upscale, --oem 1 --psm 11, word boxes);
-`--ocr plain` runs tesseract with its defaults on the PNG as it is, `--ocr none` not at all. `--route` adds what bt-capture's
-read-only guard adds: a `context.route("**/*")` handler that lets every request through.
+`--ocr plain` runs tesseract with its defaults on the PNG as it is, `--ocr none` not at all.
+`--route` adds what bt-capture's read-only guard adds: a `context.route("**/*")` handler that lets every
+request through.
 No menus, no extraction, no masks, no checks, no downloads, no manifest: that is the point.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Benchmark 6: `bt-capture diff` on two full snapshots of the simulated failover pair (stages as bench/diff_bench.py)."""
+"""Benchmark 6: `bt-capture diff` on two full snapshots of the simulated pair (the stages of bench/diff_bench.py)."""
 from __future__ import annotations
 
 import time
@@ -37,8 +37,14 @@ def section(ctx: Ctx) -> Section:
     result = diff.compare_folders(a, b, rules=rules)[0]
     reps = max(ctx.reps, 3) if not ctx.quick else 1
     out = work / "diffs"
-    cmd = lambda *extra: lambda: run_proc([*BTC, "diff", str(a), str(b), "-o", str(out), "--json", *extra],  # noqa: E731
-                                          check=False, sample=False)
+
+    def cmd(*extra: str) -> Callable[[], Any]:
+        def go() -> None:
+            p = run_proc([*BTC, "diff", str(a), str(b), "-o", str(out), "--json", *extra], check=False, sample=False)
+            if p.rc not in (0, 1):  # 1: must-match differences, a verdict and not a failure
+                raise RuntimeError(f"bt-capture diff exited {p.rc}: {p.stderr.strip()[-800:]}")
+        return go
+
     rows: list[tuple[str, list[float]]] = [
         ("`bt-capture diff A B` as a process: compare, diff.json, diff.html, screenshot overlays, diff.pdf",
          _timed(cmd(), reps)),

@@ -81,7 +81,8 @@ def screenshots(ctx: Ctx) -> list[Path]:
 def section(ctx: Ctx) -> Section:
     measured = load_now()
     paths = screenshots(ctx)
-    modes = [("serial", False, True), ("worker pool", True, True), ("serial", False, False), ("worker pool", True, False)]
+    modes = [("serial", False, True), ("worker pool", True, True), ("serial", False, False),
+             ("worker pool", True, False)]
     results: dict[tuple[bool, bool], list[tuple[float, list]]] = {(p, l): [] for _, p, l in modes}
     for _ in range(ctx.reps):  # interleaved, so load changes hit every mode alike
         for _, pool, limited in modes:
@@ -89,7 +90,8 @@ def section(ctx: Ctx) -> Section:
     base = median(r[0] for r in results[(False, True)])
     t = Table(f"OCR of one snapshot's {len(paths)} screenshots (capture.ocr.ocr_image; {os.cpu_count()} cores; "
               f"median of {ctx.reps} run(s))",
-              ["mode", "OMP_THREAD_LIMIT", "wall, all images", "wall per image", "CPU per image", "speed-up vs serial, limit 1"])
+              ["mode", "OMP_THREAD_LIMIT", "wall, all images", "wall per image", "CPU per image",
+               "speed-up vs serial, limit 1"])
     for label, pool, limited in modes:
         runs = results[(pool, limited)]
         walls = [r[0] for r in runs]

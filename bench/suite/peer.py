@@ -103,8 +103,9 @@ def section(ctx: Ctx) -> Section:
                       f"{median(pps(browse)):.2f} vs {peer_pps:.2f} pages/s"))
     sec.goals.append(("pages/s at least shot-scraper's (end to end)", ok_e2e,
                       f"{median(pps(walls)):.2f} vs {peer_pps:.2f} pages/s"))
-    sec.notes.append(f"shot-scraper's screenshots had the same size as ours for {same} of {n} pages (it cannot "
-                     "click \"Show details\" or fill the export form, so a page or two differ).")
+    sec.notes.append(f"shot-scraper's screenshots had the same size as ours for {same} of {n} pages; the others are "
+                     "pages shorter than our 900-px viewport (its viewport is 720 px high) or the page where we open "
+                     "\"Show details\".")
     return sec
 
 

@@ -100,7 +100,8 @@ def summary(blocks: list[str]) -> str:
 def write(path: Path, sections: list[Section], order: list[str], started: datetime) -> None:
     """Write the whole file; blocks of benchmarks not run this time are kept from the old file."""
     old = path.read_text() if path.exists() else ""
-    blocks = {m.group(1): m.group(0) + "\n" for m in re.finditer(r"<!-- bench:(\w+) -->.*?<!-- /bench:\1 -->", old, re.S)}
+    found = re.finditer(r"<!-- bench:(\w+) -->.*?<!-- /bench:\1 -->", old, re.S)
+    blocks = {m.group(1): m.group(0) + "\n" for m in found}
     blocks.update({s.name: block(s) for s in sections})
     parts = [HEAD, summary([blocks[name] for name in order if name in blocks]), machine(started), GENERAL]
     parts += [blocks[name] for name in order if name in blocks]
