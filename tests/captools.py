@@ -23,7 +23,7 @@ def capture(sim: Any, folder: Path, *, ocr: Any = None, render: bool = False, en
     os.environ.update(env)
     try:
         inv = config.load(inv_path)
-        outcome = asyncio.run(runapp.run(inv, Options(ocr=ocr), redactor=Redactor(), render=render, names=names))
+        outcome = run_async(runapp.run(inv, Options(ocr=ocr), redactor=Redactor(), render=render, names=names))
     finally:
         for k, v in old.items():
             if v is None:
@@ -31,6 +31,14 @@ def capture(sim: Any, folder: Path, *, ocr: Any = None, render: bool = False, en
             else:
                 os.environ[k] = v
     return outcome, env
+
+
+def run_async(coro: Any) -> Any:
+    """asyncio.run in a thread of its own: a session's sync Playwright may hold this thread's event loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def secrets_of(sim: Any, env: dict[str, str]) -> list[str]:

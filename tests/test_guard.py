@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from captools import capture
+from captools import capture, run_async
 from capture import config, tls
 from capture.browser import Browser
 from capture.errors import UnsafeClick
@@ -80,6 +80,6 @@ def test_destructive_controls_are_refused_and_blocked(pair: Simulator, tmp_path:
         finally:
             await browser.close()
 
-    blocked, _ = asyncio.run(go())
+    blocked, _ = run_async(go())
     assert len(blocked) >= 2 and all(b.startswith("POST ") for b in blocked), blocked
     assert pair.events(kind="destructive") == []

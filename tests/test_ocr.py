@@ -25,14 +25,13 @@ def require(tool: str, path: str | None = None) -> None:
 
 
 @pytest.fixture(scope="module")
-def page():
+def page(playwright):
+    # The session's one sync Playwright (conftest): a second one in the same thread is refused.
     require("chromium", "/usr/bin/chromium")
     require("tesseract")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield browser.new_page(viewport={"width": 1280, "height": 720})
-        browser.close()
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    yield browser.new_page(viewport={"width": 1280, "height": 720})
+    browser.close()
 
 
 @pytest.fixture(scope="module")
