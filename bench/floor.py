@@ -7,7 +7,8 @@ Logs in to /appliance (agreement, then username and password) and /login (userna
 then the TOTP code) in two contexts of one Chromium, visits the given URLs in each (concurrently, as
 bt-capture does), takes the same full-page screenshots (same viewport), and OCRs each one in a
 process pool as soon as it is written (forkserver, one worker per core, OMP_THREAD_LIMIT=1).
-`--ocr same` runs tesseract as bt-capture does (grey, 2x upscale, --oem 1 --psm 11, word boxes);
+`--ocr same` runs tesseract with bt-capture's engine settings (grey, capture.ocr.SCALE upscale,
+--oem 1 --psm capture.ocr.PSM, word boxes; not its region inversion or low-confidence re-reads);
 `--ocr plain` runs tesseract with its defaults on the PNG as it is, `--ocr none` not at all.
 `--route` adds what bt-capture's read-only guard adds: a `context.route("**/*")` handler that lets every
 request through.
@@ -35,9 +36,11 @@ def ocr(path: str, mode: str) -> int:
     img = Image.open(path)
     if mode == "plain":
         return len(pytesseract.image_to_string(img))
+    from capture.ocr import PSM, SCALE  # the engine settings bt-capture uses, not its pre- and post-processing
+
     gray = ImageOps.grayscale(img.convert("RGB"))
-    gray = gray.resize((gray.width * 2, gray.height * 2), Image.LANCZOS)
-    return len(pytesseract.image_to_data(gray, config="--oem 1 --psm 11"))
+    gray = gray.resize((gray.width * SCALE, gray.height * SCALE), Image.LANCZOS)
+    return len(pytesseract.image_to_data(gray, config=f"--oem 1 --psm {PSM}"))
 
 
 async def login_appliance(page, base: str, creds: dict) -> None:

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from capture.ocr import PSM, SCALE
 from suite import ours
 from suite.common import BENCH, PY, Ctx, Section, SimProcess, Table, base_env, load_now, median, mib, ratio
 from suite.common import run_proc, spread
@@ -17,7 +18,7 @@ FLOOR_STAGES = ["startup", "browser launch", "browser (login, pages)", "browser 
                 "OCR (remainder after browsing)", "exit"]
 # floor variants: (OCR mode, pass-through route); the first one present is the reference
 VARIANTS = {"same": ("same", False), "plain": ("plain", False), "route": ("same", True), "none": ("none", False)}
-LABELS = {"same": "floor: bare Playwright + tesseract as bt-capture runs it (grey, 2× upscale, psm 11)",
+LABELS = {"same": f"floor: bare Playwright + tesseract with bt-capture's settings (grey, {SCALE}× upscale, psm {PSM})",
           "plain": "floor: bare Playwright + tesseract defaults on the raw PNG",
           "route": "floor (same OCR) + a pass-through `context.route(\"**/*\")`, as bt-capture's read-only guard",
           "none": "floor without OCR (--quick; compare with `bt-capture run --no-ocr`)"}

@@ -105,7 +105,8 @@ def section(ctx: Ctx) -> Section:
     sec.notes.append(f"The pool with `OMP_THREAD_LIMIT=1` (what bt-capture runs) is {base / pool_l:.2f}× serial and "
                      f"{pool_u / pool_l:.2f}× faster than the same pool without the limit.")
     words = median(x[2] for r in results[(True, True)] for x in r[1])
-    sec.notes.append(f"Median {words:.0f} words per screenshot; psm {_psm()}, 2× upscale, tall pages in bands.")
+    sec.notes.append(f"Median {words:.0f} words per screenshot; psm {_psm()}, tall pages in bands, unsure words "
+                     "read again from enlarged crops (capture.ocr as it is now).")
     return sec
 
 

@@ -16,11 +16,14 @@ def render(session_path: Path, *, flat: bool, threshold: float = 0.02, lines: in
     from pyinstrument.session import Session
 
     session = Session.load(str(session_path))
-    text = ConsoleRenderer(unicode=True, color=False, flat=flat, short_mode=True,
+    text = ConsoleRenderer(unicode=True, color=False, flat=flat,
                            processor_options={"filter_threshold": threshold}).render(session)
     text = re.sub(r"\s+$", "", text, flags=re.M).strip("\n")
     text = text.replace(str(Path(__file__).resolve().parents[2]) + "/", "")
-    out = text.splitlines()
+    rows = text.splitlines()
+    m = re.search(r"Duration: ([\d.]+)\s+CPU time: ([\d.]+)", text)
+    start = next((i for i, row in enumerate(rows) if row.startswith("Profile at")), 0)
+    out = ([f"wall {float(m.group(1)):.1f} s, CPU {float(m.group(2)):.1f} s"] if m else []) + rows[start + 1:]
     return "\n".join(out[:lines] + (["…"] if len(out) > lines else []))
 
 
