@@ -13,7 +13,8 @@ FLAG_BELOW = 0.9   # a page whose screenshot shows less than this share of its v
 _BOOLS = {"on", "off", "true", "false", "checked", "unchecked", "enabled", "disabled", "selected"}
 # What tesseract confuses on UI fonts; both sides are folded the same way before comparing.
 _PAIRS = (("rn", "m"), ("vv", "w"))
-_FOLD = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "!": "1", "/": "1", "{": "f", "s": "5", "b": "8", "z": "2"})
+_FOLD = str.maketrans({"o": "0", "l": "1", "i": "1", "|": "1", "!": "1", "/": "1", "{": "f",
+                       "s": "5", "b": "8", "z": "2"})
 WINDOW = 40  # tokens: a table cell wrapped over lines is read interleaved with its neighbour cells
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
