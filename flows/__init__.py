@@ -51,9 +51,10 @@ def vocabulary() -> dict[str, list[str]]:
     labels = Labels.load()
     out: dict[str, list[str]] = {}
     for p in all_pages():
-        words = list(p.landmarks)
+        words = list(p.landmarks) + list(labels.data.get("vocabulary", {}).get(p.flow, []))
         for key, (flow, label) in {**IDENTITY, **PRODUCT}.items():
             if flow == p.flow:
-                words += labels.variants(label)
+                words.append(label)
+        words = [v for w in words for v in labels.variants(w)]
         out[p.flow] = list(dict.fromkeys(words))
     return out
