@@ -77,7 +77,7 @@ class Labels:
                 raise ConfigError(f"labels file not found: {path}") from None
             except tomllib.TOMLDecodeError as e:
                 raise ConfigError(f"labels file {path}: {e}") from None
-            data = _merge(data, user)
+            data = merge(data, user)
         return cls(data)
 
     def variants(self, text: str) -> list[str]:
@@ -124,11 +124,12 @@ class Labels:
         return replace(page, **{k: tuple(v) for k, v in over.items()})
 
 
-def _merge(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+def merge(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """User tables over ours: dicts merged, lists joined (user entries first), scalars replaced."""
     out = dict(base)
     for k, v in user.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
+            out[k] = merge(out[k], v)
         elif isinstance(v, list) and isinstance(out.get(k), list):
             out[k] = list(dict.fromkeys(v + out[k]))
         else:

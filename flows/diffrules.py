@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from capture.errors import ConfigError
-from flows.base import DiffClass, Page
+from flows.base import DiffClass, Page, merge
 
 CLASSES: tuple[DiffClass, ...] = ("volatile", "expected", "must_match")  # checked in this order
 FLOW_KEYS = {"diff", "must_match", "expected", "volatile", "own_name"}
@@ -79,7 +79,7 @@ class DiffRules:
         self.source = source
         self.user = self._flows(user or {}, source or "rules")
         self.shipped = self._flows(shipped, str(SHIPPED.name))
-        merged = _merge(shipped, user or {})
+        merged = merge(shipped, user or {})
         self.default: DiffClass = merged.get("defaults", {}).get("diff", "must_match")
         self.own_name_default = bool(merged.get("defaults", {}).get("own_name", True))
         up = merged.get("upgrade", {})
@@ -168,15 +168,3 @@ class DiffRules:
 
     def is_empty(self, value: str | None) -> bool:
         return value is None or " ".join(value.split()).casefold() in self.empty
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
-        elif isinstance(v, list) and isinstance(out.get(k), list):
-            out[k] = list(dict.fromkeys(v + out[k]))
-        else:
-            out[k] = v
-    return out
