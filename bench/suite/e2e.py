@@ -69,7 +69,7 @@ def measure(ctx: Ctx) -> dict[str, Any]:
         for v in variants:
             res["floor"][v].append(floor_run(sim, urls, work / f"floor-{v}", v))
         if len(res["ours"]) < ctx.reps:
-            res["ours"].append(ours.capture(sim, work / "ours", args=args))
+            res["ours"].append(ours.capture(sim, work / f"ours-{len(res['ours'])}", args=args))
     res["urls"], res["last"] = urls, res["ours"][-1]
     ctx.cache["e2e"] = res
     return res

@@ -23,6 +23,7 @@ class Run:
     folders: list[Path]
     out: Path
     result: dict[str, Any] = field(default_factory=dict)  # the --json output
+    page_records: list[dict[str, Any]] = field(default_factory=list)  # read at once: the folder may be reused
 
     def events(self, prefix: str) -> list[dict[str, Any]]:
         return [e for e in self.timings["events"] if e["what"].startswith(prefix)]
@@ -70,7 +71,7 @@ class Run:
         return out
 
     def pages(self) -> list[dict[str, Any]]:
-        return [p for f in self.folders for p in manifest(f)["pages"]]
+        return self.page_records
 
     def ocr_seconds(self) -> list[float]:
         return [p["ocr"]["seconds"] for p in self.pages() if p.get("ocr") and p["ocr"].get("seconds")]
@@ -98,7 +99,9 @@ def capture(sim: SimProcess, work: Path, *, args: list[str] = (), env_extra: dic
         raise RuntimeError(f"bt-capture run exited {proc.rc}: {proc.stderr.strip()[-1500:]}")
     result = json.loads(proc.stdout) if proc.stdout.strip() else {}
     out = work / "out"
-    run = Run(proc, json.loads(timings.read_text()), snapshot_folders(out) if out.exists() else [], out, result)
+    folders = snapshot_folders(out) if out.exists() else []
+    run = Run(proc, json.loads(timings.read_text()), folders, out, result,
+              [p for f in folders for p in manifest(f)["pages"]])
     problems = [p for a in result.get("appliances", []) for p in a.get("problems", [])]
     if proc.rc != 0 or problems:
         raise RuntimeError(f"bt-capture run reported problems (exit {proc.rc}): {problems[:5]}")
