@@ -9,6 +9,7 @@ demo: setup
 	.venv/bin/bt-capture demo --out demo-out
 
 test: setup
+	@bash scripts/setup-bench.sh  # the suite runs a smoke pass of the benchmarks (shot-scraper included)
 	.venv/bin/python -m pytest -n 2 --dist loadgroup
 
 bench: setup
