@@ -230,68 +230,10 @@ class Session:
             raise SessionBounced(f"the appliance answered with its {st['state']} page")
 
     async def download(self, click: Callable[[], Awaitable[None]], rel: str, purpose: str) -> Path:
-        """Run a click that starts a download; the file lands in the snapshot only when complete.
+        """Run a click that starts a download; the file lands in the snapshot only when complete."""
+        from capture.downloads import download
 
-        A page that comes back instead of a file (a login page after a session expiry, an error page)
-        ends the wait at once instead of waiting out the download timeout.
-        """
-        self.attachment_length = None
-        with self.guard.allow(purpose, count=2):
-            waiter = asyncio.ensure_future(self.page.wait_for_event("download", timeout=self.download_timeout_s * 1000))
-            try:
-                await self.page.evaluate("() => { window.__btcOld = true; }")
-                await click()
-                while not waiter.done():
-                    await asyncio.wait({waiter}, timeout=0.25)
-                    if waiter.done():
-                        break
-                    try:
-                        replaced = await self.page.evaluate("() => window.__btcOld !== true && document.readyState === 'complete'")
-                    except Exception:
-                        continue  # navigating
-                    if replaced:
-                        await asyncio.wait({waiter}, timeout=1.0)  # a download may still follow a redirect page
-                        if waiter.done():
-                            break
-                        st = await self.nav.state()
-                        if st["state"] in LOGIN_STATES:
-                            raise SessionBounced(f"the appliance answered with its {st['state']} page instead of a file")
-                        raise DownloadError("the appliance answered with a page instead of a file"
-                                            + (f": {st['error']}" if st.get("error") else f" ({st.get('title') or 'no title'})"))
-                dl = waiter.result()
-            except (SessionBounced, DownloadError):
-                raise
-            except Exception as e:
-                raise DownloadError(f"no download started: {_first_line(e)}") from None
-            finally:
-                if not waiter.done():
-                    waiter.cancel()
-        failure = await dl.failure()
-        if failure:
-            await dl.delete()
-            raise DownloadError(f"download failed: {failure}")
-        tmp = await dl.path()
-        if tmp is None:
-            raise DownloadError("download produced no file")
-        try:
-            self._check_download(Path(tmp))
-        except DownloadError:
-            await dl.delete()
-            raise
-        return self.store.adopt(Path(tmp), rel)
-
-    def _check_download(self, path: Path) -> None:
-        # Chromium may quietly retry a cut-off download and save whatever page comes back; a file is
-        # kept only if it has the announced length and does not look like an error page.
-        from capture.verify import sniff_error_body
-
-        size = path.stat().st_size
-        if self.attachment_length is not None and size != self.attachment_length:
-            raise DownloadError(f"truncated: received {size} of {self.attachment_length} bytes")
-        with open(path, "rb") as f:
-            reason = sniff_error_body(f.read(4096))
-        if reason:
-            raise DownloadError(f"the appliance sent an error page instead of a file: {reason}")
+        return await download(self, click, rel, purpose)
 
     async def logout(self) -> None:
         try:
