@@ -5,9 +5,9 @@ import asyncio
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+from capture.navigate import LOGIN_STATES
 from capture.errors import DownloadError, SessionBounced
 
-LOGIN_STATES = ("login", "code", "agreement")
 
 
 def _first_line(e: BaseException) -> str:

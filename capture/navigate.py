@@ -77,10 +77,13 @@ _STATE_JS = """
   else if (pw.length === 1 && inputs.length <= 4 && has(v.submit)) state = 'login';
   else if (pw.length === 0 && texty.length === 1 && inputs.length <= 3 && codeWords && has(v.code_submit)) state = 'code';
   else if (pw.length === 0 && inputs.length <= 2 && (has(v.agree) || (agreeBox && has(v.submit.concat(v.code_submit))))) state = 'agreement';
+  else if (!landmarks.length && (v.expired || []).some((w) => body.includes(norm(w)))) state = 'expired';
   const errs = [...document.querySelectorAll('[role=alert],.error,.alert,.message,.notice,.warning')].filter(vis).map((e) => norm(e.innerText)).filter(Boolean);
   return { state, landmarks, titled, ready: document.readyState, error: errs.join(' | ').slice(0, 300), title: document.title };
 }
 """
+
+LOGIN_STATES = ("login", "code", "agreement", "expired")  # pages that mean "not logged in (any more)"
 
 _mark_seq = 0
 
@@ -177,6 +180,8 @@ class Navigator:
         while time.monotonic() < deadline:
             st = await self.state(landmarks, titles)
             if st["state"] in ("login", "code", "agreement") or (st["landmarks"] and st["ready"] == "complete"):
+                return st
+            if st["state"] == "expired" and st["ready"] == "complete":
                 return st
             if st["ready"] == "complete":
                 loaded_at = loaded_at or time.monotonic()

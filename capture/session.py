@@ -12,9 +12,9 @@ from typing import Any, Awaitable, Callable
 
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from capture.navigate import LOGIN_STATES, Navigator
 from capture.errors import CaptureError, DownloadError, NavigationError, SessionBounced
 from capture.guard import Guard
-from capture.navigate import Navigator
 from capture.records import PageRecord, Section
 from capture.redact import Redactor
 from capture.store import Store
@@ -24,7 +24,6 @@ from flows.base import Labels, Page
 log = logging.getLogger("bt-capture")
 
 MASK = "input[type=password], [data-btc-secret]"
-LOGIN_STATES = ("login", "code", "agreement")
 
 
 @dataclass

@@ -96,6 +96,9 @@ def login_with(creds: Credentials) -> Callable[[Any], Any]:
                     await user.fill(creds.username)
                 await s.page.locator('[data-btc-auth="password"]').fill(creds.password)
                 await _submit(s, s.labels.login("submit"), "login")
+            elif state == "expired":  # "Your session has expired": follow its way back to the login form
+                s.note("the session had expired; going back to the login form")
+                await _submit(s, s.labels.login("submit") + ["Log in again", "Login again", "Sign in again"], "login")
             elif state == "code":
                 code = creds.code()
                 if not code:

@@ -90,7 +90,7 @@ class Labels:
 
     @property
     def login_vocab(self) -> dict[str, list[str]]:
-        return {k: self.login(k) for k in ("submit", "agree", "code", "code_submit")}
+        return {k: self.login(k) for k in ("submit", "agree", "code", "code_submit", "expired")}
 
     @property
     def secret_patterns(self) -> list[str]:
