@@ -35,9 +35,9 @@ class TreeSampler:
     """RSS summed over Chromium's processes counts shared pages once per process, so it overstates what
     the tree holds; PSS splits shared pages fairly and is the better "real memory" figure.
 
-    CPU is user + system time, children included (an OCR worker's reaped tesseract runs count for it);
-    tesseract itself is skipped so nothing counts twice. A process that ends between two samples loses
-    at most its last 0.2 s.
+    CPU is user + system time of each process; an OCR pool worker also counts its reaped tesseract runs
+    (tesseract itself is skipped, so nothing counts twice). A process that ends between two samples
+    loses at most its last 0.2 s.
     """
 
     def __init__(self, pid: int, interval: float = 0.2, extra: list[int] = ()) -> None:
@@ -73,7 +73,11 @@ class TreeSampler:
                     pss += getattr(m, "pss", m.rss)
                 if p.name() != "tesseract":
                     t = p.cpu_times()
-                    cpu[p.pid] = (k, t.user + t.system + t.children_user + t.children_system)
+                    # Children's times only for OCR pool workers (their reaped tesseract runs). Anywhere else
+                    # they would count twice: a Chromium zygote reaps renderers we already sampled, and the
+                    # driver reaps all of Chromium when the browser closes.
+                    own = k == "OCR workers + tesseract" and p.ppid() != self.root.pid
+                    cpu[p.pid] = (k, t.user + t.system + ((t.children_user + t.children_system) if own else 0.0))
             except psutil.Error:
                 continue
         if rss:
