@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from capture.redact import Redactor
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+WATCHED = re.compile(r"^(?!.*\.(?:css|js|mjs|png|gif|jpe?g|svg|ico|webp|woff2?|ttf|map)(?:[?#]|$))", re.I)
 
 
 class Guard:
@@ -27,7 +28,9 @@ class Guard:
         self._left = 0
 
     async def attach(self, context: Any) -> None:
-        await context.route("**/*", self._handle)
+        # Stylesheets, scripts, images and fonts are fetched with GET and change nothing; leaving them out
+        # of the pattern lets Playwright pass them without a round trip through Python (cheaper per page).
+        await context.route(WATCHED, self._handle)
 
     def _describe(self, request: Any) -> str:
         u = urlsplit(request.url)

@@ -97,6 +97,8 @@ class Session:
             texts = self.labels.variants(text)
             if await self.nav.click(texts, prev):
                 prev = texts
+                if i < len(menu) - 1 and await self._arrived(page):
+                    return  # the area opened on this very page ("Networking" lands on IP Configuration)
                 continue
             if (await self.nav.state())["state"] in LOGIN_STATES:
                 raise SessionBounced(f"login page instead of the menu item {text!r}")
@@ -113,6 +115,11 @@ class Session:
                     prev = texts
                     continue
             raise NavigationError(f"menu item {text!r} not found (tried {', '.join(map(repr, texts))})")
+
+    async def _arrived(self, page: Page) -> bool:
+        """Both signs at once: the page's own labels and a heading that names it."""
+        st = await self.nav.state(self._landmarks(page), self.labels.variants(page.menu[-1]))
+        return bool(st["landmarks"] and st.get("titled") and st["ready"] == "complete")
 
     async def goto(self, page: Page, *, relogin: bool = True) -> None:
         """Reach a page by its menu path; a bounce to the login page means one re-login and one retry."""
