@@ -14,7 +14,68 @@ def _first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
+HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length", "cookie",
+       "accept-encoding", "proxy-connection"}
+
+
 async def download(sess: Any, click: Callable[[], Awaitable[None]], rel: str, purpose: str) -> Path:
+    """The click fills and submits the form in the browser; the file itself is streamed by bt-capture.
+
+    The browser's own download path is the fallback (no HTTP client configured). Streaming it ourselves
+    keeps memory flat, checks the announced length, and never keeps a page Chromium might fetch instead.
+    """
+    sess.last_sha256 = None
+    if sess.http is None:
+        return await browser_download(sess, click, rel, purpose)
+    loop = asyncio.get_running_loop()
+    result: asyncio.Future = loop.create_future()
+
+    async def divert(route: Any, request: Any) -> None:
+        try:
+            headers = {k: v for k, v in (await request.all_headers()).items()
+                       if k.lower() not in HOP and not k.startswith(":")}
+            cookies = await sess.context.cookies([request.url])
+            if cookies:
+                headers["Cookie"] = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
+            async with sess.http() as client:
+                path, page = await client.submit(request.method, request.url, rel, headers, request.post_data_buffer)
+                sess.last_sha256 = client.last_sha256
+            if path is not None:
+                await route.fulfill(status=204, body=b"")  # the browser stays on the form's page
+            else:
+                status, hdrs, body = page
+                await route.fulfill(status=status, headers=hdrs, body=body)
+            if not result.done():
+                result.set_result(path)
+        except Exception as e:
+            try:
+                await route.abort()
+            except Exception:
+                pass
+            if not result.done():
+                result.set_exception(e)
+
+    with sess.guard.allow(purpose, count=1):
+        sess.guard.divert = divert
+        try:
+            await click()
+            path = await asyncio.wait_for(result, timeout=sess.download_timeout_s)
+        except asyncio.TimeoutError:
+            raise DownloadError("no download started (the form was not submitted)") from None
+        finally:
+            sess.guard.divert = None
+    if path is not None:
+        return path
+    # A page came back instead of a file: a login page (expired session) or an error.
+    await sess.page.wait_for_load_state("load")
+    st = await sess.nav.state()
+    if st["state"] in LOGIN_STATES:
+        raise SessionBounced(f"the appliance answered with its {st['state']} page instead of a file")
+    raise DownloadError("the appliance answered with a page instead of a file"
+                        + (f": {st['error']}" if st.get("error") else f" ({st.get('title') or 'no title'})"))
+
+
+async def browser_download(sess: Any, click: Callable[[], Awaitable[None]], rel: str, purpose: str) -> Path:
     """Run a click that starts a download; the file lands in the snapshot only when complete.
 
     A page that comes back instead of a file (a login page after a session expiry, an error page)

@@ -16,6 +16,7 @@ from capture.errors import DownloadError, LoginFailed
 
 CHUNK = 1 << 20
 SNIFF = 4096
+PAGE_LIMIT = 4 << 20  # a page shown instead of a file is never larger
 
 
 class _Pinned(AbstractResolver):
@@ -91,40 +92,58 @@ class ApiClient:
         return token
 
     async def download(self, method: str, url: str, rel: str, *, bearer: str, json: Any = None) -> Path:
-        """Stream a response body into the snapshot; error bodies (even with HTTP 200) are refused."""
-        headers = {"Authorization": f"Bearer {bearer}"}
-        store = self.ctx.store
-        received = 0
+        """Stream a Backup API response into the snapshot; error bodies (even with HTTP 200) are refused."""
         try:
-            async with self.session.request(method, url, headers=headers, json=json) as r:
+            async with self.session.request(method, url, headers={"Authorization": f"Bearer {bearer}"}, json=json) as r:
                 if r.status != 200:
                     text = (await r.content.read(2048)).decode("utf-8", "replace")
                     why = {401: "token refused or expired", 403: "the API account lacks the Backup API permission"}
                     raise DownloadError(f"{url.split('//', 1)[-1].split('/', 1)[-1]}: HTTP {r.status} "
                                         f"({why.get(r.status, self.ctx.redactor.scrub(text.strip()[:120]))})",
                                         transient=r.status >= 500)
-                expected = r.content_length
-                h = hashlib.sha256()
-                with store.writer(rel) as f:
-                    first = b""
-                    async for chunk in r.content.iter_chunked(CHUNK):
-                        if len(first) < SNIFF:
-                            first += chunk[: SNIFF - len(first)]
-                            if len(first) >= SNIFF or received + len(chunk) >= (expected or 1 << 62):
-                                if reason := _sniff(first):
-                                    raise DownloadError(f"the API answered HTTP 200 with an error instead of a backup: {reason}")
-                        f.write(chunk)
-                        h.update(chunk)
-                        received += len(chunk)
-                    if received < SNIFF and (reason := _sniff(first)):
-                        raise DownloadError(f"the API answered HTTP 200 with an error instead of a backup: {reason}")
-                    if expected is not None and received != expected:
-                        raise DownloadError(f"truncated: received {received} of {expected} bytes", transient=True)
-                    if received == 0:
-                        raise DownloadError("the API sent an empty body")
-                self.last_sha256 = h.hexdigest()
+                return await self._save(r, rel, "the API")
+        except aiohttp.ClientError as e:
+            raise DownloadError(f"download failed: {e}", transient=True) from None
+
+    async def submit(self, method: str, url: str, rel: str, headers: dict[str, str],
+                     body: bytes | None) -> tuple[Path | None, tuple[int, dict[str, str], bytes] | None]:
+        """A form the browser submitted, sent by us: a file is streamed into the snapshot; a page
+        (a login page, an error) is handed back to be shown in the browser instead."""
+        try:
+            async with self.session.request(method, url, headers=headers, data=body) as r:
+                disposition = (r.headers.get("Content-Disposition") or "").lower()
+                is_page = "attachment" not in disposition and r.content_type in ("text/html", "application/xhtml+xml")
+                if r.status != 200 or is_page:
+                    page = await r.content.read(PAGE_LIMIT)
+                    keep = {k: v for k, v in r.headers.items()
+                            if k.lower() in ("content-type", "location", "set-cookie", "cache-control")}
+                    return None, (r.status, keep, page)
+                return await self._save(r, rel, "the appliance"), None
+        except aiohttp.ClientError as e:
+            raise DownloadError(f"download failed: {e}", transient=True) from None
+
+    async def _save(self, r: aiohttp.ClientResponse, rel: str, who: str) -> Path:
+        """The body, streamed to a temporary file with its SHA-256; kept only if complete and not an error."""
+        expected, received, first = r.content_length, 0, b""
+        h = hashlib.sha256()
+        try:
+            with self.ctx.store.writer(rel) as f:
+                async for chunk in r.content.iter_chunked(CHUNK):
+                    if len(first) < SNIFF:
+                        first += chunk[: SNIFF - len(first)]
+                        if (len(first) >= SNIFF or received + len(chunk) >= (expected or 1 << 62)) and \
+                                (reason := _sniff(first)):
+                            raise DownloadError(f"{who} answered HTTP 200 with an error instead of a file: {reason}")
+                    f.write(chunk)
+                    h.update(chunk)
+                    received += len(chunk)
+                if received < SNIFF and (reason := _sniff(first)):
+                    raise DownloadError(f"{who} answered HTTP 200 with an error instead of a file: {reason}")
+                if expected is not None and received != expected:
+                    raise DownloadError(f"truncated: received {received} of {expected} bytes", transient=True)
+                if received == 0:
+                    raise DownloadError(f"{who} sent an empty body")
         except aiohttp.ClientPayloadError as e:
             raise DownloadError(f"download cut off after {received} bytes: {e}", transient=True) from None
-        except aiohttp.ClientError as e:
-            raise DownloadError(f"download failed after {received} bytes: {e}", transient=True) from None
-        return store.path(rel)
+        self.last_sha256 = h.hexdigest()
+        return self.ctx.store.path(rel)

@@ -26,6 +26,7 @@ class Guard:
         self.allowed: list[str] = []
         self._purpose: str | None = None
         self._left = 0
+        self.divert: Any = None  # one-shot: an allowed form submission bt-capture sends itself (downloads)
 
     async def attach(self, context: Any) -> None:
         # Stylesheets, scripts, images and fonts are fetched with GET and change nothing; leaving them out
@@ -50,7 +51,8 @@ class Guard:
         if self._left > 0 and request.is_navigation_request():
             self._left -= 1
             self.allowed.append(f"{self._describe(request)} ({self._purpose})")
-            await route.continue_()
+            divert, self.divert = self.divert, None
+            await (divert(route, request) if divert else route.continue_())
             return
         self.blocked.append(self._describe(request))
         await route.abort("blockedbyclient")

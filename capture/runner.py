@@ -16,6 +16,7 @@ from capture import __version__, postprocess, resume, tls
 from capture.browser import Browser
 from capture.config import Appliance, Inventory
 from capture.context import StepContext
+from capture.fetch import ApiClient
 from capture.errors import CaptureError, SessionBounced
 from capture.guard import Guard
 from capture.records import Identity, PageRecord, Snapshot
@@ -185,6 +186,7 @@ class Runner:
                        redactor=self.redactor, store=ctx.store, guard=guard, login=login_with(creds),
                        timeout_s=self.inv.page_timeout, download_timeout_s=self.inv.download_timeout)
         sctx = replace(ctx, session=sess)
+        sess.http = lambda: ApiClient(sctx)
         outcome = "ok"
         try:
             try:

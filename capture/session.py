@@ -44,6 +44,7 @@ class Session:
     timeout_s: float = 30.0
     download_timeout_s: float = 3600.0
     notes: list[str] = field(default_factory=list)
+    http: Callable[[], Any] | None = None  # an HTTP client with the same trust, for downloads (capture.fetch)
     nav: Navigator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -52,6 +53,7 @@ class Session:
         self.page.set_default_timeout(self.timeout_s * 1000)
         self.status: int | None = None  # HTTP status of the last document the tab loaded
         self.attachment_length: int | None = None  # Content-Length the last file download announced
+        self.last_sha256: str | None = None  # of the last file downloaded through self.http
         self.page.on("response", self._on_response)
 
     def _on_response(self, response: Any) -> None:

@@ -155,7 +155,7 @@ class ExportCertificate:
         if button is None:
             raise NavigationError("no Export button on the export page")
         path = await s.download(lambda: button.click(), "artifacts/site-certificate.p12", "certificate export")
-        ctx.add_artifact("p12", path, "ui", secret_ref="p12_passphrase", options={
+        ctx.add_artifact("p12", path, "ui", sha256=s.last_sha256, secret_ref="p12_passphrase", options={
             "certificate": cells[_col(table["headers"], [c.lower() for c in cols["alt"]]) or 0][:200],
             "row": [c[:120] for c in cells], "include": ["certificate", "private key", "certificate chain"]})
 

@@ -92,7 +92,7 @@ class BackupUI:
             raise NavigationError("no Include logged history checkbox next to Download Backup")
         button = s.page.locator('[data-btc-seg="nsb-button"]')
         path = await s.download(lambda: button.click(), "artifacts/login-backup-ui.nsb", "backup download")
-        ctx.add_artifact("nsb", path, "ui", secret_ref="backup_password" if password else None,
+        ctx.add_artifact("nsb", path, "ui", sha256=s.last_sha256, secret_ref="backup_password" if password else None,
                          options={"include_history": history, "password_protected": bool(password)})
 
 
@@ -119,7 +119,7 @@ class VaultKeyUI:
             await boxes.nth(i).fill(password)
         button = s.page.locator('[data-btc-seg="vault-button"]')
         path = await s.download(lambda: button.click(), "artifacts/vault-encryption-key.bin", "vault key download")
-        ctx.add_artifact("vault_key", path, "ui", secret_ref="vault_key_password",
+        ctx.add_artifact("vault_key", path, "ui", sha256=s.last_sha256, secret_ref="vault_key_password",
                          options={"password_protected": True})
 
 
