@@ -10,7 +10,8 @@ from typing import Any
 from capture.config import Appliance
 from capture.records import Artifact, Failure, PageRecord, Snapshot
 from capture.redact import Redactor
-from capture.store import Store, sha256_file
+from capture.store import Store
+from capture.verify import remember, sha256_file
 
 log = logging.getLogger("bt-capture")
 
@@ -69,6 +70,8 @@ class StepContext:
     def add_artifact(self, kind: str, path: Path, obtained: str, *, options: dict[str, Any] | None = None,
                      secret_ref: str | None = None, sha256: str | None = None) -> Artifact:
         rel = str(Path(path).relative_to(self.store.dir))
+        if sha256:
+            remember(Path(path), sha256)  # hashed while streaming: verification need not read it again
         art = Artifact(kind=kind, path=rel, size=Path(path).stat().st_size, sha256=sha256 or sha256_file(Path(path)),
                        obtained=obtained, created_at=datetime.now(timezone.utc), options=options or {},
                        secret_ref=self.secret_refs.get(secret_ref) if secret_ref else None)

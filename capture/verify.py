@@ -21,8 +21,22 @@ _SECRETISH = re.compile(r"(?i)\b(password|passwd|passphrase|pass|secret|token|ap
 _ERROR_KEYS = ("error", "errors", "error_description", "error_message", "message", "fault", "detail")
 
 
+_KNOWN: dict[tuple[str, int, int], str] = {}
+
+
+def remember(path: Path, sha256: str) -> None:
+    """Record a hash computed while the file was written, so this process never reads it again for it
+    (keyed by path, size and modification time: any change to the file makes it a stranger again)."""
+    st = Path(path).stat()
+    _KNOWN[(str(Path(path).resolve()), st.st_size, st.st_mtime_ns)] = sha256
+
+
 def hash_file(path: Path) -> tuple[int, str]:
-    """(size, hex SHA-256) in one streamed pass."""
+    """(size, hex SHA-256) in one streamed pass (or from remember(), in the process that wrote it)."""
+    st = Path(path).stat()
+    known = _KNOWN.get((str(Path(path).resolve()), st.st_size, st.st_mtime_ns))
+    if known:
+        return st.st_size, known
     h, size = hashlib.sha256(), 0
     buf = bytearray(CHUNK)
     view = memoryview(buf)
