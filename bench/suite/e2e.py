@@ -17,10 +17,10 @@ BROWSE = "browser (login, pages, p12, NSB, vault key)"
 FLOOR_STAGES = ["startup", "browser launch", "browser (login, pages)", "browser close",
                 "OCR (remainder after browsing)", "exit"]
 # floor variants: (OCR mode, pass-through route); the first one present is the reference
-VARIANTS = {"same": ("same", False), "plain": ("plain", False), "route": ("same", True), "none": ("none", False)}
+VARIANTS = {"same": ("same", False), "plain": ("plain", False), "none": ("none", False), "route": ("none", True)}
 LABELS = {"same": f"floor: bare Playwright + tesseract with bt-capture's settings (grey, {SCALE}× upscale, psm {PSM})",
           "plain": "floor: bare Playwright + tesseract defaults on the raw PNG",
-          "route": "floor (same OCR) + a pass-through `context.route(\"**/*\")`, as bt-capture's read-only guard",
+          "route": "floor without OCR + a pass-through `context.route(\"**/*\")`, as the read-only guard's",
           "none": "floor without OCR (--quick; compare with `bt-capture run --no-ocr`)"}
 
 
@@ -54,7 +54,7 @@ def measure(ctx: Ctx) -> dict[str, Any]:
     if "e2e" in ctx.cache:
         return ctx.cache["e2e"]
     work = ctx.folder("e2e")
-    variants = ["none"] if ctx.quick else ["same", "plain", "route"]
+    variants = ["none"] if ctx.quick else ["same", "plain"]
     args = ["--no-ocr"] if ctx.quick else []  # --quick keeps the smoke run short; OCR has its own benchmark
     res: dict[str, Any] = {"ours": [], "floor": {v: [] for v in variants}, "measured": load_now()}
     sim = ctx.simulator()
@@ -157,12 +157,34 @@ def section(ctx: Ctx) -> Section:
                      "every value, exports the .p12 and downloads the NSB and the vault key.")
     sec.notes.append(f"Rendering: dossier.html {parts['html']:.2f} s, launching a second Chromium for the PDF "
                      f"{parts['launch']:.2f} s, dossier.pdf {parts['pdf']:.2f} s (medians).")
-    if "route" in floors:
-        cost = median(fw["route"]) / median(fw["same"])
-        sec.notes.append(f"A pass-through `context.route(\"**/*\")` alone (what the read-only guard installs) makes "
-                         f"the floor {cost:.2f}× slower: every request makes a round trip to Python, and Playwright "
-                         "switches the HTTP cache off while routing.")
+    if not ctx.quick:
+        sec.tables.append(route_cost(ctx, res["urls"]))
     return sec
+
+
+def route_cost(ctx: Ctx, urls: list[str]) -> Table:
+    """The read-only guard's `context.route("**/*")` on its own: the floor's browser stage with and without it."""
+    t = Table("What routing every request costs: the floor's browser stage (no OCR) without and with a pass-through "
+              "`context.route(\"**/*\")` like the read-only guard's (median)",
+              ["latency per request", "floor", "floor + route", "ratio"])
+    for latency in (0, 150):
+        sim = ctx.simulator(*(["--latency-ms", str(latency)] if latency else []))
+        runs: dict[str, list[float]] = {"none": [], "route": []}
+        for _ in range(ctx.reps):
+            for v in runs:
+                f = floor_run(sim, _rebase(urls, sim.info), ctx.folder("e2e") / f"route-{v}", v)
+                runs[v].append(f["stages"]["browser (login, pages)"])
+        t.rows.append([f"{latency} ms", spread(runs["none"]), spread(runs["route"]),
+                       ratio(median(runs["route"]), median(runs["none"]))])
+    return t
+
+
+def _rebase(urls: list[str], info: dict[str, Any]) -> list[str]:
+    """The same pages on another simulator (its own port)."""
+    from urllib.parse import urlsplit
+
+    base = info["appliances"][0]["base_url"]
+    return [base + urlsplit(u).path + (f"?{urlsplit(u).query}" if urlsplit(u).query else "") for u in urls]
 
 
 METHOD = """
@@ -178,6 +200,8 @@ OCRs each in a forkserver process pool (one worker per core, `OMP_THREAD_LIMIT=1
 written; no menus, extraction, masks, downloads, checks or dossier. Runs alternate (ours, floor, …)
 after one unmeasured warm-up run; the wall time is from process launch to exit. RSS is summed over the
 whole process tree (python, Playwright driver, Chromium, OCR workers) and overstates shared pages; PSS
-does not. CPU seconds per process come from the same 0.2 s sampling (psutil `cpu_times`, children
-included), the simulator's process included.
+does not. CPU seconds per process come from the same 0.2 s sampling (psutil `cpu_times`), the
+simulator's process included. The last table isolates what the read-only guard's routing costs: the
+floor without OCR, with and without a pass-through `context.route("**/*")`, on the simulator with 0 and
+with 150 ms latency per request.
 """
