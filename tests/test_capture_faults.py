@@ -71,6 +71,21 @@ def test_session_expiry_means_one_relogin_per_bounce(faulty: Simulator, tmp_path
     assert outcome.exit_code == 0, snap.failures
 
 
+def test_session_that_keeps_expiring_fails_pages_not_the_run(faulty: Simulator, tmp_path: Path) -> None:
+    """Every session dies after its first page: one re-login per page, then the page is a failure."""
+    faulty.set_faults(Faults(expire_session_after=1))
+    outcome, snap, _ = _run(faulty, tmp_path, nsb="api")
+    assert outcome.exit_code == 1
+    failed = _failed(snap)
+    assert failed and all("log" in e.lower() or "session" in e.lower() for e in failed.values()), failed
+    # The login page was never stored as a page's content.
+    for p in snap.pages:
+        if p.status == "ok":
+            assert "Log In" not in " ".join(f.label for s in p.sections for f in s.fields)
+    # What does not need the browser session is kept: the NSB through the Backup API.
+    assert [a.obtained for a in snap.artifacts if a.kind == "nsb"] == ["api"]
+
+
 @pytest.mark.parametrize("knob", ["http500_page", "hang_page"])
 def test_broken_page_fails_alone(faulty: Simulator, tmp_path: Path, knob: str) -> None:
     faulty.set_faults(Faults(**{knob: "SNMP"}))
