@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -9,7 +10,79 @@ from urllib.parse import urlsplit
 from capture.redact import Redactor
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-WATCHED = re.compile(r"^(?!.*\.(?:css|js|mjs|png|gif|jpe?g|svg|ico|webp|woff2?|ttf|map)(?:[?#]|$))", re.I)
+_ASSET = r".*\.(?:css|js|mjs|png|gif|jpe?g|svg|ico|webp|woff2?|ttf|map)(?:[?#]|$)"
+WATCHED = re.compile(rf"^(?!{_ASSET})", re.I)
+STATIC = re.compile(rf"^{_ASSET}", re.I)
+CACHEABLE_TYPES = {"stylesheet", "script", "image", "font"}
+
+
+class AssetCache:
+    """The HTTP cache Playwright switches off while it routes requests, for static assets only.
+
+    Routing (which the guard needs) makes Chromium fetch every stylesheet, script and image again on
+    each page: one more round trip per asset and page, which on a distant appliance costs more than the
+    page itself. This keeps what the appliance itself declared cacheable (a GET answered 200 with
+    ``Cache-Control: max-age`` > 0, and neither ``no-store`` nor ``no-cache``) and answers later requests
+    for the same URL from memory until max-age runs out, as the browser's cache would. Bounded in size.
+    """
+
+    ITEM_LIMIT = 4 << 20
+    TOTAL_LIMIT = 64 << 20
+    _DROP = {"content-encoding", "content-length", "transfer-encoding", "set-cookie"}
+
+    def __init__(self) -> None:
+        self.items: dict[str, tuple[float, int, dict[str, str], bytes]] = {}
+        self.size = 0
+        self.hits = 0
+
+    @staticmethod
+    def max_age(headers: dict[str, str]) -> float:
+        cc = headers.get("cache-control", "").lower()
+        if "no-store" in cc or "no-cache" in cc:
+            return 0.0
+        m = re.search(r"(?:^|[,\s])max-age\s*=\s*(\d+)", cc)
+        return float(m.group(1)) if m else 0.0
+
+    def get(self, url: str) -> tuple[int, dict[str, str], bytes] | None:
+        item = self.items.get(url)
+        if item is None:
+            return None
+        if item[0] < time.monotonic():
+            self.size -= len(self.items.pop(url)[3])
+            return None
+        self.hits += 1
+        return item[1:]
+
+    async def on_response(self, response: Any) -> None:
+        try:
+            request = response.request
+            url = request.url
+            if (url in self.items or request.method != "GET" or response.status != 200
+                    or request.resource_type not in CACHEABLE_TYPES):
+                return
+            headers = await response.all_headers()
+            age = self.max_age(headers)
+            if age <= 0:
+                return
+            body = await response.body()
+        except Exception:  # the page moved on, the body was evicted: simply not cached
+            return
+        if len(body) > self.ITEM_LIMIT or self.size + len(body) > self.TOTAL_LIMIT:
+            return
+        keep = {k: v for k, v in headers.items() if k.lower() not in self._DROP}
+        self.items[url] = (time.monotonic() + age, response.status, keep, body)
+        self.size += len(body)
+
+    async def serve(self, route: Any, request: Any) -> bool:
+        """Answer from memory if this GET for an asset is cached; False when the request must go out."""
+        if request.method != "GET" or request.resource_type not in CACHEABLE_TYPES:
+            return False
+        hit = self.get(request.url)
+        if hit is None:
+            return False
+        status, headers, body = hit
+        await route.fulfill(status=status, headers=headers, body=body)
+        return True
 
 
 class Guard:
@@ -27,11 +100,20 @@ class Guard:
         self._purpose: str | None = None
         self._left = 0
         self.divert: Any = None  # one-shot: an allowed form submission bt-capture sends itself (downloads)
+        self.assets = AssetCache()
 
     async def attach(self, context: Any) -> None:
-        # Stylesheets, scripts, images and fonts are fetched with GET and change nothing; leaving them out
-        # of the pattern lets Playwright pass them without a round trip through Python (cheaper per page).
+        # Stylesheets, scripts, images and fonts are GETs and change nothing: they only meet the asset
+        # cache (routing switched the browser's own cache off), never the guard's rules.
         await context.route(WATCHED, self._handle)
+        await context.route(STATIC, self._asset)
+        context.on("response", self.assets.on_response)
+
+    async def _asset(self, route: Any, request: Any) -> None:
+        if request.method not in SAFE_METHODS:
+            await self._handle(route, request)
+        elif not await self.assets.serve(route, request):
+            await route.continue_()
 
     def _describe(self, request: Any) -> str:
         u = urlsplit(request.url)
@@ -46,7 +128,8 @@ class Guard:
         safe = request.method in SAFE_METHODS and not (
             request.is_navigation_request() and self._dangerous_url(request.url))
         if safe:
-            await route.continue_()
+            if not await self.assets.serve(route, request):  # an asset whose URL has no telling extension
+                await route.continue_()
             return
         if self._left > 0 and request.is_navigation_request():
             self._left -= 1

@@ -83,3 +83,32 @@ def test_destructive_controls_are_refused_and_blocked(pair: Simulator, tmp_path:
     blocked, _ = run_async(go())
     assert len(blocked) >= 2 and all(b.startswith("POST ") for b in blocked), blocked
     assert pair.events(kind="destructive") == []
+
+
+def test_assets_are_cached_while_routing(pair: Simulator, tmp_path: Path) -> None:
+    """Routing turns Chromium's cache off; the guard's asset cache answers repeat stylesheet/script GETs."""
+    async def go() -> tuple[int, list[str], int]:
+        browser, sess, guard = await _session(pair, tmp_path)
+        try:
+            seen: list[str] = []
+            for flow in ("appliance.networking.snmp", "appliance.networking.static_routes",
+                         "appliance.security.email_configuration"):
+                await sess.goto(next(p for p in appliance.PAGES if p.flow == flow))
+            sess.page.on("request", lambda r: seen.append(r.url) if r.resource_type == "stylesheet" else None)
+            await sess.page.reload()
+            rules = await sess.page.evaluate("() => [...document.styleSheets].reduce((n, s) => n + s.cssRules.length, 0)")
+            return guard.assets.hits, seen, rules
+        finally:
+            await browser.close()
+
+    hits, seen, rules = run_async(go())
+    assert seen and hits >= 2 * len(seen), (hits, seen)  # every page after the first came from memory
+    assert rules > 10  # and the cached stylesheets were applied
+
+
+@pytest.mark.parametrize("header,age", [("max-age=3600", 3600), ("public, max-age=60", 60), ("no-store", 0),
+                                        ("max-age=600, no-cache", 0), ("", 0), ("s-maxage=60", 0)])
+def test_asset_cache_obeys_cache_control(header: str, age: float) -> None:
+    from capture.guard import AssetCache
+
+    assert AssetCache.max_age({"cache-control": header}) == age
