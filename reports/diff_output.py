@@ -130,40 +130,74 @@ async def _fallback_pdf(html_path: Path, pdf_path: Path, *, title: str, header: 
             await b.close()
 
 
-def write_pdf(html_path: Path, pdf_path: Path, *, title: str, header: str, browser: Path = CHROMIUM) -> None:
-    try:
-        from reports.pdf import html_to_pdf
-    except ImportError:
-        html_to_pdf = _fallback_pdf
-    coro = html_to_pdf(html_path, pdf_path, title=title, header=header, browser=browser)
-    # capture.app calls peer_diff from inside its event loop: print in a thread with a loop of its own.
-    errors: list[BaseException] = []
+class PdfJob:
+    """diff.pdf in a thread with an event loop of its own (capture.app calls peer_diff from inside its
+    loop). Chromium starts at once, while the overlays and the HTML are made; render() then prints."""
 
-    def run() -> None:
+    def __init__(self, *, title: str, header: str, browser: Path = CHROMIUM) -> None:
+        self.title, self.header, self.browser = title, header, browser
+        self._paths: tuple[Path, Path] | None = None
+        self._go = threading.Event()
+        self._errors: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, name="diff-pdf", daemon=True)
+
+    def start(self) -> "PdfJob":
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
         try:
-            asyncio.run(coro)
+            asyncio.run(self._main())
         except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
-            errors.append(e)
+            self._errors.append(e)
 
-    t = threading.Thread(target=run, name="diff-pdf")
-    t.start()
-    t.join()
-    if errors:
-        raise errors[0]
+    async def _main(self) -> None:
+        try:
+            from reports.pdf import PdfRenderer
+        except ImportError:
+            await asyncio.to_thread(self._go.wait)
+            if self._paths:
+                await _fallback_pdf(*self._paths, title=self.title, header=self.header, browser=self.browser)
+            return
+        async with PdfRenderer(self.browser) as r:
+            await asyncio.to_thread(self._go.wait)
+            if self._paths:
+                await r.render(*self._paths, title=self.title, header=self.header)
+
+    def render(self, html_path: Path, pdf_path: Path, *, header: str | None = None) -> None:
+        self.header = header if header is not None else self.header
+        self._paths = (html_path, pdf_path)
+        self._go.set()
+        self._thread.join()
+        if self._errors:
+            raise self._errors[0]
+
+    def cancel(self) -> None:
+        self._go.set()
+        self._thread.join()
+
+
+def write_pdf(html_path: Path, pdf_path: Path, *, title: str, header: str, browser: Path = CHROMIUM) -> None:
+    PdfJob(title=title, header=header, browser=browser).start().render(html_path, pdf_path)
 
 
 def write_all(result: DiffResult, va: SnapView, vb: SnapView, out: Path, *, visual: bool = True,
               pdf: bool = True) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    vis = visuals(result, va, vb, out) if visual else None
-    paths: dict[str, Any] = {"folder": out, "json": out / "diff.json", "html": out / "diff.html", "pdf": None}
-    data = result.to_dict() | {"visual": vis, "verdict": result.verdict}
-    write_atomic(paths["json"], json.dumps(data, indent=2, default=str, ensure_ascii=False))
-    write_atomic(paths["html"], render_html(result, va, vb, vis))
-    if pdf:
+    job = PdfJob(title=f"Comparison {result.a} ↔ {result.b}", header=result.verdict).start() if pdf else None
+    try:
+        vis = visuals(result, va, vb, out) if visual else None
+        paths: dict[str, Any] = {"folder": out, "json": out / "diff.json", "html": out / "diff.html", "pdf": None}
+        data = result.to_dict() | {"visual": vis, "verdict": result.verdict}
+        write_atomic(paths["json"], json.dumps(data, indent=2, default=str, ensure_ascii=False))
+        write_atomic(paths["html"], render_html(result, va, vb, vis))
+    except BaseException:
+        if job:
+            job.cancel()
+        raise
+    if job:
         try:
-            write_pdf(paths["html"], out / "diff.pdf", title=f"Comparison {result.a} ↔ {result.b}",
-                      header=result.verdict)
+            job.render(paths["html"], out / "diff.pdf", header=result.verdict)
             paths["pdf"] = out / "diff.pdf"
         except Exception as e:  # noqa: BLE001 - the HTML and JSON stand; say why the PDF is missing
             result.warnings.append(f"diff.pdf was not written: {type(e).__name__}: {str(e).splitlines()[0]}")
