@@ -74,32 +74,6 @@ async def run(inv: Inventory, options: Options, *, redactor: Redactor, render: b
               names: list[str] | None = None) -> RunOutcome:
     apps = [a for a in inv.appliance if not names or a.name in names]
     runner = Runner(inv, options, redactor=redactor)
-    # The PDF printer's Chromium starts while the appliances are captured, not after.
-    printer = asyncio.ensure_future(_printer(inv.browser)) if render else None
-    try:
-        return await _run(inv, runner, apps, render, printer)
-    finally:
-        if printer is not None:
-            if not printer.done():
-                printer.cancel()
-            try:
-                pdf = await printer
-            except BaseException:  # noqa: BLE001 - cancelled, or it never started (render said why)
-                pdf = None
-            if pdf is not None:
-                await pdf.__aexit__(None, None, None)
-
-
-async def _printer(browser: Path) -> Any:
-    """A started reports.pdf.PdfRenderer, or None (no Chromium there: render_all says so itself)."""
-    from reports.pdf import PdfRenderer
-
-    if not Path(browser).exists():
-        return None
-    return await PdfRenderer(browser).__aenter__()
-
-
-async def _run(inv: Inventory, runner: Runner, apps: list[Any], render: bool, printer: Any) -> RunOutcome:
     results = await runner.run(apps)
     outcome = RunOutcome(results)
     by_name = {r.name: r for r in results}
@@ -124,12 +98,7 @@ async def _run(inv: Inventory, runner: Runner, apps: list[Any], render: bool, pr
             dossier = None
         if dossier is not None:
             folders = [r.folder for r in results if r.folder]
-            try:
-                renderer = await printer
-            except Exception:  # noqa: BLE001 - render_all starts its own and reports what fails
-                renderer = None
-            await dossier.render_all(folders, outcome.diffs, Path(inv.output), browser=inv.browser,
-                                     renderer=renderer)
+            await dossier.render_all(folders, outcome.diffs, Path(inv.output), browser=inv.browser)
             if len(folders) > 1:
                 outcome.binder = Path(inv.output) / "index.html"
     return outcome

@@ -56,7 +56,7 @@ def visuals(result: DiffResult, va: SnapView, vb: SnapView, out: Path) -> list[d
     def one(job: tuple[str, PageRecord, PageRecord, Path, Path]) -> dict[str, Any]:
         flow, pa, pb, fa, fb = job
         row: dict[str, Any] = {"flow": flow, "title": pa.title, "regions": [], "ignored_cells": 0, "overlay": None,
-                               "image_a": None, "image_b": None, "ocr": False, "error": None}
+                               "overlay_print": None, "image_a": None, "image_b": None, "ocr": False, "error": None}
         if pa.screenshot_sha256 and pa.screenshot_sha256 == pb.screenshot_sha256:
             return row
         wa, wb = _words(va, pa), _words(vb, pb)

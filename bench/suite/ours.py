@@ -51,7 +51,8 @@ class Run:
         ver = self.events("verify:")
         fin = self.events("finalize")
         close = self.first("browser.close")
-        render = self.first("render")
+        # "render" itself, not "render.pdf_launch": the printer's Chromium starts while the run captures
+        render = next((e for e in self.events("render") if e["what"] == "render"), None)
         end = launch + self.proc.wall
         marks = [launch, run["start"], started["end"] if started else run["start"], browse_end,
                  max((e["end"] for e in ocr), default=browse_end)]
