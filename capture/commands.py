@@ -283,7 +283,7 @@ def demo(output: str, version: str) -> None:
     from fixtures import SimOptions, Simulator
     from fixtures.inventory import write_inventory
 
-    out = Path(output)
+    out = Path(output).resolve()  # the inventory resolves relative paths from its own folder
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True, mode=0o700)
