@@ -114,22 +114,6 @@ def render_html(result: DiffResult, va: SnapView, vb: SnapView, vis: list[dict[s
         must=result.must_match, expected=result.of("expected"), volatile=result.of("volatile"))
 
 
-async def _fallback_pdf(html_path: Path, pdf_path: Path, *, title: str, header: str, browser: Path) -> None:
-    """Used only when reports.pdf is not there: Chromium's page.pdf, offline, without JavaScript."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=str(browser), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run", "--disable-quic"])
-        try:
-            page = await (await b.new_context(java_script_enabled=False, offline=True)).new_page()
-            await page.goto(html_path.resolve().as_uri(), wait_until="load")
-            write_atomic(pdf_path, await page.pdf(format="A4", print_background=True))
-        finally:
-            await b.close()
-
-
 class PdfJob:
     """diff.pdf in a thread with an event loop of its own (capture.app calls peer_diff from inside its
     loop). Chromium starts at once, while the overlays and the HTML are made; render() then prints."""
@@ -152,13 +136,8 @@ class PdfJob:
             self._errors.append(e)
 
     async def _main(self) -> None:
-        try:
-            from reports.pdf import PdfRenderer
-        except ImportError:
-            await asyncio.to_thread(self._go.wait)
-            if self._paths:
-                await _fallback_pdf(*self._paths, title=self.title, header=self.header, browser=self.browser)
-            return
+        from reports.pdf import PdfRenderer
+
         async with PdfRenderer(self.browser) as r:
             await asyncio.to_thread(self._go.wait)
             if self._paths:
@@ -175,10 +154,6 @@ class PdfJob:
     def cancel(self) -> None:
         self._go.set()
         self._thread.join()
-
-
-def write_pdf(html_path: Path, pdf_path: Path, *, title: str, header: str, browser: Path = CHROMIUM) -> None:
-    PdfJob(title=title, header=header, browser=browser).start().render(html_path, pdf_path)
 
 
 def write_all(result: DiffResult, va: SnapView, vb: SnapView, out: Path, *, visual: bool = True,

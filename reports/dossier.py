@@ -4,10 +4,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -48,17 +47,9 @@ def titles(folder: Path) -> tuple[str, str, str]:
             snap.name or folder.name)
 
 
-@asynccontextmanager
-async def _borrowed(renderer: PdfRenderer) -> AsyncIterator[PdfRenderer]:
-    yield renderer  # its owner closes it
-
-
 async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_root: Path, *,
-                     browser: Path = CHROMIUM, renderer: PdfRenderer | None = None) -> None:
-    """Each folder's dossier.html and dossier.pdf with one Chromium; the binder too when there are several.
-
-    ``renderer``: a PdfRenderer already started (a run launches it while it captures); else one is started.
-    """
+                     browser: Path = CHROMIUM) -> None:
+    """Each folder's dossier.html and dossier.pdf with one Chromium; the binder too when there are several."""
     folders = [Path(f) for f in folders]
     errors: list[str] = []
     done: list[Path] = []
@@ -74,9 +65,9 @@ async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_ro
             (f / HTML).unlink(missing_ok=True)
             errors.append(f"{f.name}: {type(e).__name__}: {e}")
     if done or len(folders) > 1:
-        if renderer is None and not Path(browser).exists():
+        if not Path(browser).exists():
             raise BrowserMissing(f"Chromium not found at {browser}: dossier.html written, no PDF")
-        async with (_borrowed(renderer) if renderer is not None else PdfRenderer(browser)) as pdf:
+        async with PdfRenderer(browser) as pdf:
             # Two documents at a time: Chromium lays out one while it encodes the other's images.
             gate = asyncio.Semaphore(2)
 
