@@ -24,6 +24,8 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
+from capture.browser import default_browser
+
 os.environ["OMP_THREAD_LIMIT"] = "1"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -81,7 +83,7 @@ async def main(info: dict, urls: list[str], out: Path, mode: str, jobs: int, rou
     pool = ProcessPoolExecutor(jobs, mp_context=get_context("forkserver"))
     futures: list[asyncio.Future] = []
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS + [
+        browser = await p.chromium.launch(executable_path=str(default_browser()), args=ARGS + [
             f"--host-resolver-rules={info['host_resolver_rules']}",
             f"--ignore-certificate-errors-spki-list={','.join(info['spki_pins'])}", *extra])
         t["launched"] = time.time()

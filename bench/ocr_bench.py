@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from capture import ocr  # noqa: E402
+from capture.browser import default_browser  # noqa: E402
 from capture.ocr_text import legibility  # noqa: E402
 from capture.records import Section  # noqa: E402
 
@@ -80,7 +81,7 @@ def make_pages(folder: Path, n: int) -> None:
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run", "--disable-quic"]
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        browser = p.chromium.launch(executable_path=str(default_browser()), args=args)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         for i in range(n):
             html, sections = admin_page(i, repeat=3 if i == n - 1 else 1)  # the last one is tall

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from capture.browser import default_browser
 from capture.errors import ConfigError
 
 SECRET_NAMES = ("appliance_password", "login_password", "totp_secret", "api_client_secret",
@@ -129,7 +130,7 @@ class Appliance(Strict):
 class Inventory(Strict):
     output: Path = Path("out")
     jobs: int = 2
-    browser: Path = Path("/usr/bin/chromium")
+    browser: Path = Field(default_factory=default_browser)
     labels: Path | None = None
     page_timeout: float = 30.0
     download_timeout: float = 3600.0

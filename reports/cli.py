@@ -37,11 +37,12 @@ def diff_summary(path: Path) -> dict[str, Any]:
 @click.option("--diff", "diffs", multiple=True, type=click.Path(exists=True),
               help="A peer diff (diff.json or its folder) to link and summarise (repeatable).")
 @click.option("--html-only", is_flag=True, help="Write dossier.html only (no Chromium needed).")
-@click.option("--browser", type=click.Path(dir_okay=False), default="/usr/bin/chromium", show_default=True,
-              help="The Chromium used for the PDFs.")
+@click.option("--browser", type=click.Path(dir_okay=False),
+              help="The Chromium used for the PDFs (default: $BTC_CHROMIUM, else Debian's chromium-headless-shell, "
+                   "else /usr/bin/chromium).")
 @guarded
 def render_cmd(snapshots: tuple[str, ...], binder_dir: str | None, diffs: tuple[str, ...], html_only: bool,
-               browser: str) -> None:
+               browser: str | None) -> None:
     """Render dossier.html and dossier.pdf of each SNAPSHOT folder from its manifest.json alone.
 
     \b
@@ -61,7 +62,7 @@ def render_cmd(snapshots: tuple[str, ...], binder_dir: str | None, diffs: tuple[
             click.echo(dossier.render_html(f, summaries))
         return
     root = Path(binder_dir) if binder_dir else Path(os.path.commonpath([f.resolve().parent for f in folders]))
-    asyncio.run(dossier.render_all(folders, summaries, root, browser=Path(browser)))
+    asyncio.run(dossier.render_all(folders, summaries, root, browser=Path(browser) if browser else None))
     for f in folders:
         click.echo(f / dossier.PDF)
     if len(folders) > 1:

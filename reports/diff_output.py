@@ -1,10 +1,8 @@
 """A comparison written out: diff.json, diff.html (images beside it), diff.pdf, and the plain-text summary."""
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,9 +13,9 @@ from reports import visual
 from reports.files import write_atomic
 from reports.diff import DiffResult
 from reports.diff_flatten import SnapView
+from reports.pdf import PrintJob
 
 TEMPLATES = Path(__file__).with_name("templates")
-CHROMIUM = Path(os.environ.get("BTC_CHROMIUM", "/usr/bin/chromium"))
 
 
 def _words(v: SnapView, p: PageRecord) -> list[dict[str, Any]]:
@@ -56,7 +54,7 @@ def visuals(result: DiffResult, va: SnapView, vb: SnapView, out: Path) -> list[d
     def one(job: tuple[str, PageRecord, PageRecord, Path, Path]) -> dict[str, Any]:
         flow, pa, pb, fa, fb = job
         row: dict[str, Any] = {"flow": flow, "title": pa.title, "regions": [], "ignored_cells": 0, "overlay": None,
-                               "overlay_print": None, "image_a": None, "image_b": None, "ocr": False, "error": None}
+                               "image_a": None, "image_b": None, "ocr": False, "error": None}
         if pa.screenshot_sha256 and pa.screenshot_sha256 == pb.screenshot_sha256:
             return row
         wa, wb = _words(va, pa), _words(vb, pb)
@@ -114,52 +112,14 @@ def render_html(result: DiffResult, va: SnapView, vb: SnapView, vis: list[dict[s
         must=result.must_match, expected=result.of("expected"), volatile=result.of("volatile"))
 
 
-class PdfJob:
-    """diff.pdf in a thread with an event loop of its own (capture.app calls peer_diff from inside its
-    loop). Chromium starts at once, while the overlays and the HTML are made; render() then prints."""
-
-    def __init__(self, *, title: str, header: str, browser: Path = CHROMIUM) -> None:
-        self.title, self.header, self.browser = title, header, browser
-        self._paths: tuple[Path, Path] | None = None
-        self._go = threading.Event()
-        self._errors: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, name="diff-pdf", daemon=True)
-
-    def start(self) -> "PdfJob":
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
-            self._errors.append(e)
-
-    async def _main(self) -> None:
-        from reports.pdf import PdfRenderer
-
-        async with PdfRenderer(self.browser) as r:
-            await asyncio.to_thread(self._go.wait)
-            if self._paths:
-                await r.render(*self._paths, title=self.title, header=self.header)
-
-    def render(self, html_path: Path, pdf_path: Path, *, header: str | None = None) -> None:
-        self.header = header if header is not None else self.header
-        self._paths = (html_path, pdf_path)
-        self._go.set()
-        self._thread.join()
-        if self._errors:
-            raise self._errors[0]
-
-    def cancel(self) -> None:
-        self._go.set()
-        self._thread.join()
-
-
 def write_all(result: DiffResult, va: SnapView, vb: SnapView, out: Path, *, visual: bool = True,
-              pdf: bool = True) -> dict[str, Any]:
+              pdf: bool = True, printer: PrintJob | None = None) -> dict[str, Any]:
+    """printer: a PrintJob already started (the CLI starts Chromium before it imports the rest); with pdf
+    and no printer, one is started here, while the overlays are drawn."""
+    if printer is not None and not pdf:
+        printer.cancel()
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    job = PdfJob(title=f"Comparison {result.a} ↔ {result.b}", header=result.verdict).start() if pdf else None
+    job = (printer or PrintJob().start()) if pdf else None
     try:
         vis = visuals(result, va, vb, out) if visual else None
         paths: dict[str, Any] = {"folder": out, "json": out / "diff.json", "html": out / "diff.html", "pdf": None}
@@ -172,7 +132,8 @@ def write_all(result: DiffResult, va: SnapView, vb: SnapView, out: Path, *, visu
         raise
     if job:
         try:
-            job.render(paths["html"], out / "diff.pdf", header=result.verdict)
+            job.render(paths["html"], out / "diff.pdf", title=f"Comparison {result.a} ↔ {result.b}",
+                       header=result.verdict)
             paths["pdf"] = out / "diff.pdf"
         except Exception as e:  # noqa: BLE001 - the HTML and JSON stand; say why the PDF is missing
             result.warnings.append(f"diff.pdf was not written: {type(e).__name__}: {str(e).splitlines()[0]}")

@@ -13,7 +13,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from capture.errors import BrowserMissing, CaptureError
 from reports import context, view
 from reports.files import write_atomic
-from reports.pdf import CHROMIUM, PdfRenderer
+from capture.browser import default_browser
+from reports.pdf import PdfRenderer
 
 log = logging.getLogger("bt-capture")
 HTML, PDF = "dossier.html", "dossier.pdf"
@@ -48,7 +49,7 @@ def titles(folder: Path) -> tuple[str, str, str]:
 
 
 async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_root: Path, *,
-                     browser: Path = CHROMIUM) -> None:
+                     browser: Path | None = None) -> None:
     """Each folder's dossier.html and dossier.pdf with one Chromium; the binder too when there are several."""
     folders = [Path(f) for f in folders]
     errors: list[str] = []
@@ -65,7 +66,8 @@ async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_ro
             (f / HTML).unlink(missing_ok=True)
             errors.append(f"{f.name}: {type(e).__name__}: {e}")
     if done or len(folders) > 1:
-        if not Path(browser).exists():
+        browser = Path(browser or default_browser())
+        if not browser.exists():
             raise BrowserMissing(f"Chromium not found at {browser}: dossier.html written, no PDF")
         async with PdfRenderer(browser) as pdf:
             # Two documents at a time: Chromium lays out one while it encodes the other's images.

@@ -16,8 +16,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ ! -x .venv/bin/shot
   touch "$stamp"
 fi
 # shot-scraper has no executable-path option; --browser chrome looks here (see docs/benchmarks.md).
-if [ ! -e /opt/google/chrome/chrome ]; then
+# It gets the binary bt-capture runs: the headless shell when installed, else chromium.
+target=/usr/bin/chromium; [ -x /usr/lib/chromium/chromium-headless-shell ] && target=/usr/lib/chromium/chromium-headless-shell
+if [ "$(readlink /opt/google/chrome/chrome 2>/dev/null)" != "$target" ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO mkdir -p /opt/google/chrome && $SUDO ln -sf /usr/bin/chromium /opt/google/chrome/chrome
+  $SUDO mkdir -p /opt/google/chrome && $SUDO ln -sf "$target" /opt/google/chrome/chrome
 fi
 command -v curl >/dev/null 2>&1 || { echo "setup-bench: curl is missing (scripts/setup.sh installs it)" >&2; exit 1; }

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium  >/dev/null 2>&1 || need+=(chromium)
+[ -x /usr/lib/chromium/chromium-headless-shell ] || need+=(chromium-headless-shell)
 command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v openssl   >/dev/null 2>&1 || need+=(openssl)

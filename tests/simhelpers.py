@@ -10,7 +10,11 @@ import httpx
 import pyotp
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from capture.browser import HEADLESS_SHELL
+
+# The browser bt-capture runs by default (Debian's chromium-headless-shell, which scripts/setup.sh installs);
+# tests/test_guard.py and tests/test_ocr.py keep /usr/bin/chromium, the fallback, in use.
+CHROMIUM = str(HEADLESS_SHELL)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from capture.browser import default_browser
 from suite.sampler import TreeSampler
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
 PY = sys.executable
 BTC = [PY, "-m", "capture.cli"]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = str(default_browser())  # the browser bt-capture runs; the floor and peers get the same binary
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 MB = 1024 * 1024

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from capture.browser import default_browser
 from suite.common import run_proc
 
 _FORM_JS = """
@@ -84,7 +85,7 @@ async def _ui_form(info: dict[str, Any], password: str) -> tuple[str, str, str]:
 
     a = info["appliances"][0]
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=floor.ARGS + [
+        browser = await p.chromium.launch(executable_path=str(default_browser()), args=floor.ARGS + [
             f"--host-resolver-rules={info['host_resolver_rules']}",
             f"--ignore-certificate-errors-spki-list={','.join(info['spki_pins'])}"])
         ctx = await browser.new_context()

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from PIL import Image
 
+from capture.browser import default_browser
 from suite import e2e
 from suite.common import CHROMIUM_ARGS, Ctx, Section, Table, median, run_proc, spread
 
@@ -33,7 +34,7 @@ async def _auth_state(info: dict[str, Any], path: Path) -> None:
 
     a = info["appliances"][0]
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=floor.ARGS + [
+        browser = await p.chromium.launch(executable_path=str(default_browser()), args=floor.ARGS + [
             f"--host-resolver-rules={info['host_resolver_rules']}",
             f"--ignore-certificate-errors-spki-list={','.join(info['spki_pins'])}"])
         ctx = await browser.new_context()
@@ -112,7 +113,7 @@ def section(ctx: Ctx) -> Section:
 METHOD = """
 `shot-scraper multi` (from PyPI, the bench extra) screenshots the page URLs our manifest recorded,
 full page at width 1280, with the same Chromium (`--browser chrome`, which finds
-`/opt/google/chrome/chrome`, a symlink to `/usr/bin/chromium`) and the same launch flags, plus
+`/opt/google/chrome/chrome`, a symlink to the Chromium bt-capture runs, Debian's `chromium-headless-shell`) and the same launch flags, plus
 `--host-resolver-rules` and `--ignore-certificate-errors-spki-list` for the simulator. It cannot log in
 by clicking, so it gets an auth state: a Playwright context logs in to both interfaces and its
 `storage_state` is saved as `auth.json` (`-a auth.json`); that login is not counted. Our numbers are the
