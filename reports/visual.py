@@ -164,11 +164,16 @@ def diff_images(a: Image.Image, b: Image.Image, ignore_a: list[Box] = (), ignore
     return ca, cb, _grow(regions, words), max(0, ignored)
 
 
+def _rgb(path: Path) -> Image.Image:
+    img = Image.open(path)
+    img.load()  # reads the file and closes it
+    return img if img.mode == "RGB" else img.convert("RGB")  # Chromium's screenshots are RGB: no copy
+
+
 def render(a_path: Path, b_path: Path, out_dir: Path, stem: str, *, ignore_a: list[Box] = (),
            ignore_b: list[Box] = (), words_a: list[Box] = (), words_b: list[Box] = ()) -> VisualDiff:
     """When the pages differ visibly: <stem>.overlay.jpg, and both screenshots as <stem>.a.png / <stem>.b.png."""
-    with Image.open(a_path) as ia, Image.open(b_path) as ib:
-        a, b = ia.convert("RGB"), ib.convert("RGB")
+    a, b = _rgb(a_path), _rgb(b_path)
     ca, cb, regions, ignored = diff_images(a, b, ignore_a, ignore_b, words_a, words_b)
     res = VisualDiff(regions, ignored, a.height, b.height)
     if not regions:
