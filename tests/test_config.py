@@ -7,6 +7,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
+import simhelpers
 from capture import config
 from capture.errors import ConfigError
 from capture.redact import Redactor
@@ -50,6 +51,22 @@ def test_defaults_and_urls(tmp_path: Path) -> None:
     assert a.interface_url("appliance") == "https://bt1.example.test:8443/appliance"
     assert a.host == "bt1.example.test" and a.port == 8443 and a.tls.mode == "system"
     assert inv.output == tmp_path / "out"
+
+
+def test_browser_default_is_the_headless_shell_with_chromium_as_fallback(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from capture import browser
+
+    monkeypatch.delenv("BTC_CHROMIUM", raising=False)
+    # scripts/setup.sh installs chromium-headless-shell: in CI its absence is a failure, not a fallback.
+    simhelpers.require_tool(str(browser.HEADLESS_SHELL))
+    assert config.load(_inv(tmp_path, BASE.format(p12="env:T_P12"))).browser == browser.HEADLESS_SHELL
+    monkeypatch.setattr(browser, "HEADLESS_SHELL", tmp_path / "not-installed")
+    assert browser.default_browser() == browser.FULL_CHROMIUM
+    monkeypatch.setenv("BTC_CHROMIUM", "/opt/chromium/chrome")
+    assert browser.default_browser() == Path("/opt/chromium/chrome")
+    text = BASE.format(p12="env:T_P12").replace('output = "out"', 'output = "out"\nbrowser = "/usr/bin/chromium"')
+    assert config.load(_inv(tmp_path, text)).browser == Path("/usr/bin/chromium")
 
 
 @pytest.mark.parametrize("mutate, message", [
