@@ -1,6 +1,7 @@
 """Command layer: parse arguments, call one function, map errors to exit codes (thin; logic lives elsewhere)."""
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -59,7 +60,18 @@ from reports.cli_diff import diff_cmd  # noqa: E402
 for _command in [*COMMANDS, render_cmd, diff_cmd]:
     cli.add_command(_command)
 
-main = cli
+
+
+def main() -> None:
+    """The console entry point: the click group, then a quick exit."""
+    try:
+        cli()  # standalone mode: exits with the command's code
+    finally:
+        # The interpreter ends with a garbage collection over every live object (Playwright, pydantic,
+        # Pillow: 0.1–0.2 s, a tenth of a `bt-capture diff`). Nothing waits on it: every file is written,
+        # fsynced and renamed, and every browser closed, explicitly. Frozen objects are not traversed.
+        gc.freeze()
+
 
 if __name__ == "__main__":
     main()

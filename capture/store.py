@@ -6,11 +6,11 @@ import os
 import re
 import shutil
 import tempfile
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import Any
 
+from capture.atomic import atomic_writer, write_atomic  # noqa: F401  (write_atomic: re-exported)
 from capture.errors import ConfigError
 from capture.records import Identity, Snapshot
 from capture.redact import Redactor
@@ -49,29 +49,6 @@ def snapshot_name(hostname: str, ident: Identity, captured: datetime) -> str:
         _safe(ident.serial_number, "serial-unknown"), "base-" + _safe(ident.base_software_version, "unknown"),
         compact_time(ident.system_time, captured),
     ])
-
-
-@contextmanager
-def atomic_writer(final: Path, mode: int = 0o600) -> Iterator[IO[bytes]]:
-    """Write to a temporary file beside final; fsync and rename only on success, else remove it."""
-    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".part")
-    os.fchmod(fd, mode)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_atomic(path: Path, data: bytes | str, mode: int = 0o600) -> Path:
-    """Replace path with data in one rename, so a reader never sees a half-written file."""
-    with atomic_writer(Path(path), mode) as f:
-        f.write(data.encode() if isinstance(data, str) else data)
-    return Path(path)
 
 
 def _fsync_dir(path: Path) -> None:

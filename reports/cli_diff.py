@@ -33,24 +33,14 @@ def diff_cmd(a: Path, b: Path, mode: str, rules: Path | None, output: Path | Non
     \b
     Exit codes: 0 nothing that must match differs, 1 something does, 2 bad input.
     """
-    from reports.pdf import PrintJob
-
-    # Chromium starts first: its launch (~0.7 s) overlaps the imports, the comparison and the overlays.
-    printer = None if no_pdf else PrintJob().start()
-    try:
-        from flows.diffrules import DiffRules
-        from reports import diff as rdiff
-
-        rule_set = DiffRules.load(rules)
-        for folder in (a, b):
-            rdiff.load_snapshot(folder)  # one clear line for a bad folder before any work
-    except BaseException:
-        if printer is not None:
-            printer.cancel()
-        raise
-    result, summary = rdiff.run_diff(a, b, output or a.resolve().parent, mode=mode, rules=rule_set,
-                                     visual=not no_visual, pdf=not no_pdf, printer=printer)
+    from flows.diffrules import DiffRules
+    from reports import diff as rdiff
     from reports.diff_output import text_summary
 
+    rule_set = DiffRules.load(rules)
+    for folder in (a, b):
+        rdiff.load_snapshot(folder)  # one clear line for a bad folder before any work
+    result, summary = rdiff.run_diff(a, b, output or a.resolve().parent, mode=mode, rules=rule_set,
+                                     visual=not no_visual, pdf=not no_pdf)
     click.echo(rdiff.dumps(summary) if as_json else text_summary(result, summary))
     sys.exit(1 if summary["must_match"] else 0)

@@ -226,21 +226,16 @@ def peer_diff(a: Path, b: Path, output_root: Path, *, mode: str = "auto", rules:
 
 
 def run_diff(a: Path, b: Path, output_root: Path, *, mode: str = "auto", rules: DiffRules | None = None,
-             visual: bool = True, pdf: bool = True, printer: Any = None) -> tuple[DiffResult, dict[str, Any]]:
+             visual: bool = True, pdf: bool = True) -> tuple[DiffResult, dict[str, Any]]:
     from reports import diff_output
 
-    try:
-        result, va, vb = compare_folders(a, b, mode=mode, rules=rules)
-    except BaseException:
-        if printer is not None:
-            printer.cancel()
-        raise
+    result, va, vb = compare_folders(a, b, mode=mode, rules=rules)
     short = lambda v: v.snapshot.label or v.snapshot.appliance_hostname or v.name  # noqa: E731
     name_a, name_b = short(va), short(vb)
     if name_a == name_b:
         name_a, name_b = va.name, vb.name
     out = Path(output_root) / f"diff_{name_a}__{name_b}"
-    paths = diff_output.write_all(result, va, vb, out, visual=visual, pdf=pdf, printer=printer)
+    paths = diff_output.write_all(result, va, vb, out, visual=visual, pdf=pdf)
     return result, summary(result, paths)
 
 

@@ -13,7 +13,6 @@ from reports import visual
 from reports.files import write_atomic
 from reports.diff import DiffResult
 from reports.diff_flatten import SnapView
-from reports.pdf import PrintJob
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -98,8 +97,13 @@ def text_summary(result: DiffResult, paths: dict[str, Any] | None = None) -> str
 def render_html(result: DiffResult, va: SnapView, vb: SnapView, vis: list[dict[str, Any]] | None) -> str:
     import jinja2
 
+    from markupsafe import Markup
+
+    from reports.pdf import css_string
+
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["css_string"] = lambda v: Markup(css_string(str(v)))  # hex-escaped: safe inside <style>
     snaps = []
     for label, v in ((result.a, va), (result.b, vb)):
         s = v.snapshot
@@ -113,27 +117,18 @@ def render_html(result: DiffResult, va: SnapView, vb: SnapView, vis: list[dict[s
 
 
 def write_all(result: DiffResult, va: SnapView, vb: SnapView, out: Path, *, visual: bool = True,
-              pdf: bool = True, printer: PrintJob | None = None) -> dict[str, Any]:
-    """printer: a PrintJob already started (the CLI starts Chromium before it imports the rest); with pdf
-    and no printer, one is started here, while the overlays are drawn."""
-    if printer is not None and not pdf:
-        printer.cancel()
+              pdf: bool = True) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    job = (printer or PrintJob().start()) if pdf else None
-    try:
-        vis = visuals(result, va, vb, out) if visual else None
-        paths: dict[str, Any] = {"folder": out, "json": out / "diff.json", "html": out / "diff.html", "pdf": None}
-        data = result.to_dict() | {"visual": vis, "verdict": result.verdict}
-        write_atomic(paths["json"], json.dumps(data, indent=2, default=str, ensure_ascii=False))
-        write_atomic(paths["html"], render_html(result, va, vb, vis))
-    except BaseException:
-        if job:
-            job.cancel()
-        raise
-    if job:
+    vis = visuals(result, va, vb, out) if visual else None
+    paths: dict[str, Any] = {"folder": out, "json": out / "diff.json", "html": out / "diff.html", "pdf": None}
+    data = result.to_dict() | {"visual": vis, "verdict": result.verdict}
+    write_atomic(paths["json"], json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    write_atomic(paths["html"], render_html(result, va, vb, vis))
+    if pdf:
+        from reports.pdf import print_to_pdf
+
         try:
-            job.render(paths["html"], out / "diff.pdf", title=f"Comparison {result.a} ↔ {result.b}",
-                       header=result.verdict)
+            print_to_pdf(paths["html"], out / "diff.pdf")
             paths["pdf"] = out / "diff.pdf"
         except Exception as e:  # noqa: BLE001 - the HTML and JSON stand; say why the PDF is missing
             result.warnings.append(f"diff.pdf was not written: {type(e).__name__}: {str(e).splitlines()[0]}")

@@ -1,16 +1,21 @@
-"""HTML file → PDF with Debian Chromium's page.pdf: one browser for many documents, offline, atomic output."""
+"""HTML file → PDF with Debian Chromium, offline, atomic output: page.pdf for many documents through one
+browser (dossiers), or Chromium's own --print-to-pdf for a single document (diff.pdf)."""
 from __future__ import annotations
 
-import asyncio
 import html
-import threading
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from capture.browser import default_browser
-from reports.files import write_atomic
+from reports.files import temp_beside, write_atomic
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -43,7 +48,6 @@ class PdfRenderer:
         self._pw: Any = None
         self._browser: Any = None
         self._context: Any = None
-        self._spare: Any = None  # a page opened ahead by warm()
         self.timings: list[tuple[str, float]] = []
 
     async def __aenter__(self) -> "PdfRenderer":
@@ -67,18 +71,11 @@ class PdfRenderer:
         finally:
             await self._pw.stop()
 
-    async def warm(self) -> None:
-        """Open the next page ahead of time and lay out a line of text in the report font, so that
-        render() finds a renderer process running and the fonts loaded (about 0.3 s on a cold browser)."""
-        if self._spare is None:
-            self._spare = await self._context.new_page()
-            await self._spare.set_content(f'<p style="font-family:{FONT}">bt-capture <b>report</b></p>')
-
     async def render(self, html_path: Path, pdf_path: Path, *, title: str, header: str,
                      footer: str | None = None) -> float:
         """Print html_path to pdf_path (replaced atomically, mode 0600); return the seconds it took."""
         started = time.monotonic()
-        page, self._spare = self._spare or await self._context.new_page(), None
+        page = await self._context.new_page()
         try:
             # Load and lay out for print from the start: what only the screen shows (lazy images in
             # particular) is never fetched, decoded or laid out twice.
@@ -111,46 +108,44 @@ async def html_to_pdf(html_path: Path, pdf_path: Path, *, title: str, header: st
         await r.render(html_path, pdf_path, title=title, header=header)
 
 
-class PrintJob:
-    """One document printed in a thread with an event loop of its own (callable from inside another loop).
 
-    start() launches Chromium and opens the page at once; render() hands it the finished HTML. Whoever
-    starts a job calls render() or cancel() exactly once.
+def css_string(text: str) -> str:
+    """text as a quoted CSS string for @page margin boxes: every character but letters, digits and spaces
+    hex-escaped, so nothing in it can close the string or the <style> element."""
+    # The space after each escape ends it (and is consumed with it), so a space that follows survives.
+    return '"' + "".join(c if c.isalnum() or c == " " else f"\\{ord(c):06x} " for c in text) + '"'
+
+
+def print_to_pdf(html_path: Path, pdf_path: Path, *, browser: Path | None = None, timeout: float = 120.0) -> float:
+    """One document through Chromium's own --print-to-pdf; return the seconds it took.
+
+    No Playwright driver and no second process to talk to: ~0.3 s of start-up against ~0.7 s for a
+    driven browser. The document carries its running header and footer as @page margin boxes, and a
+    Content-Security-Policy that lets no script run and nothing but local files load; every host name
+    resolves to nothing besides. Written beside pdf_path and renamed (mode 0600).
     """
-
-    def __init__(self, browser: Path | None = None) -> None:
-        self.browser = browser
-        self._work: tuple[Path, Path, str, str] | None = None
-        self._go = threading.Event()
-        self._errors: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, name="print-job", daemon=True)
-
-    def start(self) -> "PrintJob":
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
+    started = time.monotonic()
+    exe = Path(browser or default_browser())
+    tmp = temp_beside(Path(pdf_path), ".pdf")
+    profile = tempfile.mkdtemp(prefix="bt-capture-print-")
+    cmd = [str(exe), "--headless", *ARGS, f"--user-data-dir={profile}", "--host-resolver-rules=MAP * ~NOTFOUND",
+           "--no-pdf-header-footer", "--generate-pdf-document-outline", f"--print-to-pdf={tmp}",
+           Path(html_path).resolve().as_uri()]
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True)
         try:
-            asyncio.run(self._main())
-        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
-            self._errors.append(e)
-
-    async def _main(self) -> None:
-        async with PdfRenderer(self.browser) as r:
-            await r.warm()
-            await asyncio.to_thread(self._go.wait)
-            if self._work:
-                html_path, pdf_path, title, header = self._work
-                await r.render(html_path, pdf_path, title=title, header=header)
-
-    def render(self, html_path: Path, pdf_path: Path, *, title: str, header: str) -> None:
-        """Print and wait; raise what went wrong (a launch failure included)."""
-        self._work = (html_path, pdf_path, title, header)
-        self._go.set()
-        self._thread.join()
-        if self._errors:
-            raise self._errors[0]
-
-    def cancel(self) -> None:
-        self._go.set()
-        self._thread.join()
+            _, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise RuntimeError(f"Chromium did not print {Path(html_path).name} within {timeout:.0f} s") from None
+        if proc.returncode != 0 or tmp.stat().st_size == 0:
+            lines = [ln for ln in err.decode(errors="replace").splitlines() if re.search(r"ERROR|FATAL", ln)]
+            raise RuntimeError(f"Chromium could not print {Path(html_path).name} (exit {proc.returncode})"
+                               + (f": {lines[-1][-200:]}" if lines else ""))
+        os.replace(tmp, pdf_path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        shutil.rmtree(profile, ignore_errors=True)
+    return time.monotonic() - started
