@@ -61,7 +61,6 @@ for _command in [*COMMANDS, render_cmd, diff_cmd]:
     cli.add_command(_command)
 
 
-
 def main() -> None:
     """The console entry point: the click group, then a quick exit."""
     try:

@@ -10,10 +10,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from capture.browser import default_browser
 from capture.errors import BrowserMissing, CaptureError
 from reports import context, view
 from reports.files import write_atomic
-from capture.browser import default_browser
 from reports.pdf import PdfRenderer
 
 log = logging.getLogger("bt-capture")

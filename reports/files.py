@@ -5,7 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from capture.atomic import write_atomic  # noqa: F401  (one atomic writer for snapshots and reports)
+from capture.atomic import atomic_writer, write_atomic  # noqa: F401  (one atomic writer for snapshots and reports)
 
 
 def temp_beside(path: Path, suffix: str) -> Path:

@@ -108,7 +108,6 @@ async def html_to_pdf(html_path: Path, pdf_path: Path, *, title: str, header: st
         await r.render(html_path, pdf_path, title=title, header=header)
 
 
-
 def css_string(text: str) -> str:
     """text as a quoted CSS string for @page margin boxes: every character but letters, digits and spaces
     hex-escaped, so nothing in it can close the string or the <style> element."""

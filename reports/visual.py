@@ -16,6 +16,8 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
+from reports.files import atomic_writer
+
 CELL = 8  # changed pixels are grouped on this grid; neighbours closer than one cell merge
 THRESHOLD = 40  # per-pixel grey difference below this is anti-aliasing, not change
 Box = tuple[int, int, int, int]  # left, top, right, bottom
@@ -191,13 +193,13 @@ def render(a_path: Path, b_path: Path, out_dir: Path, stem: str, *, ignore_a: li
     # JPEG, not PNG: Chromium embeds a JPEG in diff.pdf as it is (a PNG is decoded and deflated again),
     # and it encodes in a fifth of the time. 4:4:4 at quality 88 keeps the text and the red boxes sharp.
     res.overlay = out_dir / f"{stem}.overlay.jpg"
-    overlay.save(res.overlay, quality=88, subsampling=0)
+    with atomic_writer(res.overlay) as f:  # 0600, and never half-written
+        overlay.save(f, format="JPEG", quality=88, subsampling=0)
     # The screenshots themselves, unchanged (already secret-masked), for the side-by-side view.
     res.image_a, res.image_b = out_dir / f"{stem}.a.png", out_dir / f"{stem}.b.png"
-    shutil.copyfile(a_path, res.image_a)
-    shutil.copyfile(b_path, res.image_b)
-    for p in (res.overlay, res.image_a, res.image_b):
-        p.chmod(0o600)
+    for src, dst in ((a_path, res.image_a), (b_path, res.image_b)):
+        with open(src, "rb") as fsrc, atomic_writer(dst) as fdst:
+            shutil.copyfileobj(fsrc, fdst)
     return res
 
 
