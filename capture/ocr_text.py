@@ -46,7 +46,25 @@ class TextIndex:
             return True
         if self._at_tokens(v) if len(v) < 4 else v in self.stream:
             return True
-        return self._covered(value)
+        return self._one_slip(v) or self._covered(value)
+
+    def _one_slip(self, v: str) -> bool:
+        """A long code (ID, hash, fingerprint) read with one slip: its start and its end are in the text,
+        at most three characters apart where one or two of the value's are ("…6917‘Aca96…" for
+        "…69174ca96…"). A person reads such a screenshot fine; tesseract misreads one glyph pair."""
+        if len(v) < 16:
+            return False
+        for cut in range(len(v) // 3, len(v) - len(v) // 3):  # both sides keep a third of the value
+            head = v[:cut]
+            i = self.stream.find(head)
+            while i >= 0:
+                end = i + cut
+                for skip in (1, 2):
+                    tail = v[cut + skip:]
+                    if any(self.stream.startswith(tail, end + gap) for gap in range(4)):
+                        return True
+                i = self.stream.find(head, i + 1)
+        return False
 
     def _at_tokens(self, v: str, start: int = 0) -> bool:
         """v occurs starting and ending on token boundaries ("22" must not hide inside "1522")."""

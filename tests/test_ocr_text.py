@@ -27,6 +27,17 @@ def test_long_values_may_match_by_token_coverage():
     assert not TextIndex("Authorized use only.").has(agreement)  # the rest was cut off
 
 
+def test_long_codes_survive_one_misread_glyph_pair_and_nothing_more():
+    # Seen in a demo run: tesseract read "…e69174ca96…" of an OAuth client ID as "…e6917 ‘Aca96…".
+    idx = TextIndex("Backup Automation 75e606bfb8e132b8e6917 \u2018Aca96f2f82a Command API: Full Access")
+    assert idx.has("75e606bfb8e132b8e69174ca96f2f82a")
+    assert not idx.has("75e606bfb8e132b8e69174ca96ffffff")  # the end differs
+    assert not idx.has("00e606bfb8e132b8e69174ca96f2f82a")  # the start differs
+    assert not idx.has("75e606bfb8e132b8e6910000006f2f82a")  # more than one slip
+    assert not TextIndex("75e606bfb8e1 and later f2f82a").has("75e606bfb8e132b8e69174ca96f2f82a")
+    assert not TextIndex("ab12cd34ef5 ab12cd34ef56").has("ab12cd34ef57")  # short codes stay exact
+
+
 def _sections():
     return [Section(title="IP", fields=[
         Field(label="Default Gateway", value="10.20.30.1"),
