@@ -1,6 +1,7 @@
 """One Chromium for the whole run; a fresh context per interface, with TLS trust and the request guard."""
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class Browser:
         self.downloads = downloads
         self._pw: Any = None
         self.browser: Any = None
+        self._interceptor: Any = None
 
     def args(self) -> list[str]:
         args = list(BASE_ARGS)
@@ -68,6 +70,14 @@ class Browser:
             await self._pw.stop()
             raise BrowserMissing(f"Chromium at {self.executable} did not start: {str(e).splitlines()[0]}") from None
         return self
+
+    async def interceptor(self) -> Any:
+        """The browser-wide pause point of the read-only guard (capture.guard), started on first use."""
+        if self._interceptor is None:  # one, however many interfaces ask at once
+            from capture.guard import Interceptor
+
+            self._interceptor = asyncio.ensure_future(Interceptor().start(self.browser))
+        return await self._interceptor
 
     async def context(self, *, insecure: bool = False) -> Any:
         return await self.browser.new_context(

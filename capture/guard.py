@@ -1,95 +1,138 @@
-"""The read-only request guard: only reads pass, plus the few posts a flow step explicitly allows."""
+"""The read-only request guard: only reads pass, plus the few posts a flow step explicitly allows.
+
+One `Interceptor` per browser pauses, at the browser level (CDP `Fetch`), every request that could change
+something on a server: documents (navigations and form posts), XHR and fetch calls, beacons and the like,
+from every page, popup, iframe and worker. Stylesheets, scripts, images, fonts and media are GETs by
+definition; they are never paused, so Chromium's own cache keeps working (Playwright's request routing
+would switch it off and make every asset a round trip through the driver).
+
+Each interface's `Guard` owns its page's frames; a request from a frame no guard owns (a popup, a
+cross-site iframe) is judged by the guard of the appliance it goes to (or came from), with no allowance
+ever applied to it: only the session's own page may send the form posts a step allows.
+"""
 from __future__ import annotations
 
+import asyncio
+import base64
+import logging
 import re
-import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 from capture.redact import Redactor
 
+log = logging.getLogger("bt-capture")
+
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-_ASSET = r".*\.(?:css|js|mjs|png|gif|jpe?g|svg|ico|webp|woff2?|ttf|map)(?:[?#]|$)"
-WATCHED = re.compile(rf"^(?!{_ASSET})", re.I)
-STATIC = re.compile(rf"^{_ASSET}", re.I)
-CACHEABLE_TYPES = {"stylesheet", "script", "image", "font"}
+# Every resource type a Fetch filter takes, but the ones that are GETs by definition (Stylesheet, Script,
+# Image, Font, Media): Chromium files anything else (prefetches, manifests...) under Other.
+WATCHED_TYPES = ("Document", "XHR", "Fetch", "EventSource", "Ping", "CSPViolationReport", "Other")
 
 
-class AssetCache:
-    """The HTTP cache Playwright switches off while it routes requests, for static assets only.
+class PausedRequest:
+    """A paused request, with the little of Playwright's Request/Route interface the guard's users need."""
 
-    Routing (which the guard needs) makes Chromium fetch every stylesheet, script and image again on
-    each page: one more round trip per asset and page, which on a distant appliance costs more than the
-    page itself. This keeps what the appliance itself declared cacheable (a GET answered 200 with
-    ``Cache-Control: max-age`` > 0, and neither ``no-store`` nor ``no-cache``) and answers later requests
-    for the same URL from memory until max-age runs out, as the browser's cache would. Bounded in size.
-    """
+    def __init__(self, cdp: Any, event: dict[str, Any]) -> None:
+        self._cdp = cdp
+        self.id = event["requestId"]
+        req = event["request"]
+        self.url: str = req["url"]
+        self.method: str = req["method"]
+        self.headers: dict[str, str] = dict(req.get("headers") or {})
+        self.resource_type: str = event.get("resourceType", "Other")
+        self.frame_id: str = event.get("frameId", "")
+        entries = req.get("postDataEntries")
+        if entries:
+            self.post_data_buffer: bytes | None = b"".join(base64.b64decode(e.get("bytes", "")) for e in entries)
+        elif req.get("postData") is not None:
+            self.post_data_buffer = req["postData"].encode()
+        else:
+            self.post_data_buffer = None
 
-    ITEM_LIMIT = 4 << 20
-    TOTAL_LIMIT = 64 << 20
-    _DROP = {"content-encoding", "content-length", "transfer-encoding", "set-cookie"}
+    def is_navigation_request(self) -> bool:
+        return self.resource_type == "Document"
+
+    async def all_headers(self) -> dict[str, str]:
+        return {k.lower(): v for k, v in self.headers.items()}
+
+    async def continue_(self) -> None:
+        await self._cdp.send("Fetch.continueRequest", {"requestId": self.id})
+
+    async def abort(self, reason: str = "blockedbyclient") -> None:
+        await self._cdp.send("Fetch.failRequest", {"requestId": self.id,
+                                                   "errorReason": "BlockedByClient" if reason == "blockedbyclient" else "Aborted"})
+
+    async def fulfill(self, *, status: int = 200, headers: dict[str, str] | None = None, body: bytes = b"") -> None:
+        await self._cdp.send("Fetch.fulfillRequest", {
+            "requestId": self.id, "responseCode": status,
+            "responseHeaders": [{"name": k, "value": str(v)} for k, v in (headers or {}).items()
+                                if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")],
+            "body": base64.b64encode(body).decode()})
+
+
+class Interceptor:
+    """The browser-wide pause point; hands each request to the guard that owns it."""
 
     def __init__(self) -> None:
-        self.items: dict[str, tuple[float, int, dict[str, str], bytes]] = {}
-        self.size = 0
-        self.hits = 0
+        self.cdp: Any = None
+        self.guards: list[Guard] = []
+        self.frames: dict[str, Guard] = {}
+        self.unowned: list[str] = []  # blocked requests no appliance's guard could be found for
+        self._tasks: set[asyncio.Task] = set()
 
-    @staticmethod
-    def max_age(headers: dict[str, str]) -> float:
-        cc = headers.get("cache-control", "").lower()
-        if "no-store" in cc or "no-cache" in cc:
-            return 0.0
-        m = re.search(r"(?:^|[,\s])max-age\s*=\s*(\d+)", cc)
-        return float(m.group(1)) if m else 0.0
+    async def start(self, browser: Any) -> "Interceptor":
+        self.cdp = await browser.new_browser_cdp_session()
+        self.cdp.on("Fetch.requestPaused", self._on_paused)
+        await self.cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "resourceType": t} for t in WATCHED_TYPES]})
+        return self
 
-    def get(self, url: str) -> tuple[int, dict[str, str], bytes] | None:
-        item = self.items.get(url)
-        if item is None:
-            return None
-        if item[0] < time.monotonic():
-            self.size -= len(self.items.pop(url)[3])
-            return None
-        self.hits += 1
-        return item[1:]
+    def _on_paused(self, event: dict[str, Any]) -> None:
+        task = asyncio.ensure_future(self._decide(PausedRequest(self.cdp, event)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    async def on_response(self, response: Any) -> None:
+    def _owner(self, req: PausedRequest) -> tuple[Guard | None, bool]:
+        """The guard for this request, and whether it comes from that guard's own page."""
+        own = self.frames.get(req.frame_id)
+        if own is not None:
+            return own, True
+        hosts = [urlsplit(req.url).hostname, urlsplit(req.headers.get("Referer") or req.headers.get("referer") or "").hostname]
+        for host in hosts:
+            for g in self.guards:
+                if host and host in g.hosts:
+                    return g, False
+        return None, False
+
+    async def _decide(self, req: PausedRequest) -> None:
+        guard, own = self._owner(req)
         try:
-            request = response.request
-            url = request.url
-            if (url in self.items or request.method != "GET" or response.status != 200
-                    or request.resource_type not in CACHEABLE_TYPES):
-                return
-            headers = await response.all_headers()
-            age = self.max_age(headers)
-            if age <= 0:
-                return
-            body = await response.body()
-        except Exception:  # the page moved on, the body was evicted: simply not cached
-            return
-        if len(body) > self.ITEM_LIMIT or self.size + len(body) > self.TOTAL_LIMIT:
-            return
-        keep = {k: v for k, v in headers.items() if k.lower() not in self._DROP}
-        self.items[url] = (time.monotonic() + age, response.status, keep, body)
-        self.size += len(body)
+            if guard is not None:
+                await guard.handle(req, own_page=own)
+            elif req.method in SAFE_METHODS:
+                await req.continue_()
+            else:
+                self.unowned.append(f"{req.method} {urlsplit(req.url).path}")
+                log.warning("read-only guard: blocked %s to a host no appliance owns", req.method)
+                await req.abort()
+        except Exception as e:  # the page or browser went away mid-decision: nothing left to release
+            log.debug("guard: %s", e)
 
-    async def serve(self, route: Any, request: Any) -> bool:
-        """Answer from memory if this GET for an asset is cached; False when the request must go out."""
-        if request.method != "GET" or request.resource_type not in CACHEABLE_TYPES:
-            return False
-        hit = self.get(request.url)
-        if hit is None:
-            return False
-        status, headers, body = hit
-        await route.fulfill(status=status, headers=headers, body=body)
-        return True
+    def add(self, guard: "Guard") -> None:
+        self.guards.append(guard)
+
+    def remove(self, guard: "Guard") -> None:
+        if guard in self.guards:
+            self.guards.remove(guard)
+        for fid in [f for f, g in self.frames.items() if g is guard]:
+            del self.frames[fid]
 
 
 class Guard:
-    """Attach to a browser context; blocks every state-changing request unless a step allowed it.
+    """One interface's rules: blocks every state-changing request unless a step allowed it.
 
-    An allowance covers only navigation requests (form submissions), so a background XHR cannot use
-    up the window opened for a login or download form.
+    An allowance covers only navigation requests (form submissions) of the session's own page, so a
+    background XHR, an iframe or a popup cannot use up the window opened for a login or download form.
     """
 
     def __init__(self, destructive_url: list[str], redactor: Redactor) -> None:
@@ -97,23 +140,32 @@ class Guard:
         self.redactor = redactor
         self.blocked: list[str] = []
         self.allowed: list[str] = []
+        self.hosts: set[str] = set()
         self._purpose: str | None = None
         self._left = 0
         self.divert: Any = None  # one-shot: an allowed form submission bt-capture sends itself (downloads)
-        self.assets = AssetCache()
+        self._interceptor: Interceptor | None = None
 
-    async def attach(self, context: Any) -> None:
-        # Stylesheets, scripts, images and fonts are GETs and change nothing: they only meet the asset
-        # cache (routing switched the browser's own cache off), never the guard's rules.
-        await context.route(WATCHED, self._handle)
-        await context.route(STATIC, self._asset)
-        context.on("response", self.assets.on_response)
+    async def attach(self, interceptor: Interceptor, page: Any, hosts: list[str] = ()) -> None:
+        """Own this page's frames (call before it loads anything) and the appliance's host names."""
+        self.hosts.update(h.lower() for h in hosts if h)
+        self._interceptor = interceptor
+        interceptor.add(self)
+        cdp = await page.context.new_cdp_session(page)
+        try:
+            tree = (await cdp.send("Page.getFrameTree"))["frameTree"]
+        finally:
+            await cdp.detach()
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            interceptor.frames[node["frame"]["id"]] = self
+            stack += node.get("childFrames", [])
 
-    async def _asset(self, route: Any, request: Any) -> None:
-        if request.method not in SAFE_METHODS:
-            await self._handle(route, request)
-        elif not await self.assets.serve(route, request):
-            await route.continue_()
+    def detach(self) -> None:
+        if self._interceptor is not None:
+            self._interceptor.remove(self)
+            self._interceptor = None
 
     def _describe(self, request: Any) -> str:
         u = urlsplit(request.url)
@@ -124,21 +176,20 @@ class Guard:
         target = f"{u.path}?{u.query}"
         return any(p.search(target) for p in self.destructive)
 
-    async def _handle(self, route: Any, request: Any) -> None:
+    async def handle(self, request: PausedRequest, *, own_page: bool = True) -> None:
         safe = request.method in SAFE_METHODS and not (
             request.is_navigation_request() and self._dangerous_url(request.url))
         if safe:
-            if not await self.assets.serve(route, request):  # an asset whose URL has no telling extension
-                await route.continue_()
+            await request.continue_()
             return
-        if self._left > 0 and request.is_navigation_request():
+        if own_page and self._left > 0 and request.is_navigation_request():
             self._left -= 1
             self.allowed.append(f"{self._describe(request)} ({self._purpose})")
             divert, self.divert = self.divert, None
-            await (divert(route, request) if divert else route.continue_())
+            await (divert(request, request) if divert else request.continue_())
             return
         self.blocked.append(self._describe(request))
-        await route.abort("blockedbyclient")
+        await request.abort("blockedbyclient")
 
     @contextmanager
     def allow(self, purpose: str, count: int = 1) -> Iterator[None]:

@@ -37,8 +37,24 @@ _FIND_JS = """
   if (a.all) return cands.map((c, i) => { c.el.setAttribute('data-btc-all', a.mark + '-' + i); return a.mark + '-' + i; });
   cands.sort((x, y) => { for (let i = 0; i < 4; i++) if (x.rank[i] !== y.rank[i]) return x.rank[i] - y.rank[i]; return 0; });
   document.querySelectorAll('[data-btc-click]').forEach((e) => e.removeAttribute('data-btc-click'));
-  cands[0].el.setAttribute('data-btc-click', a.mark);
-  return { text: (cands[0].el.innerText || cands[0].el.value || '').trim(), tag: cands[0].el.tagName };
+  const el = cands[0].el;
+  el.setAttribute('data-btc-click', a.mark);
+  const hit = { text: (el.innerText || el.value || '').trim(), tag: el.tagName };
+  if (a.point && document.readyState === 'complete') {
+    // Where a person would put the pointer: the middle of the element's first box, scrolled into view,
+    // and only if that point really lands on it (nothing drawn over it).
+    el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const r = [...el.getClientRects()].find((b) => b.width > 0 && b.height > 0);
+    if (r) {
+      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      const top = document.elementFromPoint(x, y);
+      if (top && (top === el || el.contains(top) || (el.labels && [...el.labels].some((l) => l.contains(top))))) {
+        hit.x = x; hit.y = y;
+      }
+    }
+    if (a.mark_old) window.__btcOld = true;
+  }
+  return hit;
 }
 """
 
@@ -113,13 +129,20 @@ class Navigator:
 
     async def find(self, texts: list[str], prev: list[str] | None = None, *,
                    allow_destructive: bool = False) -> Any | None:
+        found = await self._find(texts, prev, allow_destructive=allow_destructive)
+        return found[0] if found else None
+
+    async def _find(self, texts: list[str], prev: list[str] | None = None, *, allow_destructive: bool = False,
+                    point: bool = False, mark_old: bool = False) -> tuple[Any, dict[str, Any]] | None:
+        """(locator, hit): hit has the pointer position x, y when `point` and nothing covers the element."""
         mark = _next_mark()
-        hit = await self.page.evaluate(_FIND_JS, {"texts": texts, "prev": prev or [], "mark": mark})
+        hit = await self.page.evaluate(_FIND_JS, {"texts": texts, "prev": prev or [], "mark": mark,
+                                                  "point": point, "mark_old": mark_old})
         if not hit:
             return None
         if not allow_destructive and _plain(hit["text"]) in self.destructive:
             raise UnsafeClick(f"refusing to click {hit['text']!r}: it changes the appliance")
-        return self.page.locator(f'[data-btc-click="{mark}"]')
+        return self.page.locator(f'[data-btc-click="{mark}"]'), hit
 
     async def find_all(self, texts: list[str]) -> list[Any]:
         """Every visible clickable element carrying one of texts (for toggles)."""
@@ -127,19 +150,29 @@ class Navigator:
         return [self.page.locator(f'[data-btc-all="{m}"]') for m in marks]
 
     async def click(self, texts: list[str], prev: list[str] | None = None, *, expect_nav: bool = True) -> bool:
-        """Click the best visible element carrying one of texts; return whether a new document loaded."""
-        loc = await self.find(texts, prev)
-        if loc is None and prev:
+        """Click the best visible element carrying one of texts; return whether it was found and clicked.
+
+        The pointer goes to the middle of the element and clicks there, as a person's would. An element
+        something else is drawn over is left to Playwright's click, which waits until it can be clicked.
+        """
+        found = await self._find(texts, prev, point=True, mark_old=True)
+        if found is None and prev:
             # A dropdown menu: its items show only while the pointer rests on the parent item.
-            parent = await self.find(prev)
+            parent = await self._find(prev, point=True)
             if parent is not None:
-                await parent.hover()
+                if "x" in parent[1]:
+                    await self.page.mouse.move(parent[1]["x"], parent[1]["y"])
+                else:
+                    await parent[0].hover()
                 await asyncio.sleep(0.2)
-                loc = await self.find(texts, prev)
-        if loc is None:
+                found = await self._find(texts, prev, point=True, mark_old=True)
+        if found is None:
             return False
-        await self.page.evaluate("() => { window.__btcOld = true; }")
-        await loc.click(timeout=self.timeout_s * 1000)
+        loc, hit = found
+        if "x" in hit:
+            await self.page.mouse.click(hit["x"], hit["y"])
+        else:
+            await loc.click(timeout=self.timeout_s * 1000)
         if expect_nav:
             await self.settle()
         return True
@@ -147,14 +180,29 @@ class Navigator:
     async def settle(self, nav_window_s: float = 1.5) -> None:
         """Wait for a navigation the last click may have started, then for the page to load."""
         deadline = time.monotonic() + nav_window_s
+        navigated = False
         while time.monotonic() < deadline:
             try:
                 if not await self.page.evaluate("() => window.__btcOld === true"):
+                    navigated = True
                     break
             except Exception:  # context destroyed mid-navigation: a new document is coming
+                navigated = True
                 break
             await asyncio.sleep(0.05)
         await self.page.wait_for_load_state("load", timeout=self.timeout_s * 1000)
+        if navigated:
+            # Just after a commit, Playwright may still report the old document's load state: wait until the
+            # new document itself says it is complete, so nothing is read or clicked in a half-laid-out page.
+            end = time.monotonic() + self.timeout_s
+            while time.monotonic() < end:
+                try:
+                    if await self.page.evaluate("() => document.readyState") == "complete":
+                        return
+                except Exception:  # still committing
+                    pass
+                await asyncio.sleep(0.05)
+            raise NavigationError(f"the page did not finish loading within {self.timeout_s:.0f} s")
 
     async def state(self, landmarks: list[str] = (), titles: list[str] = ()) -> dict[str, Any]:
         v = dict(self.vocab)

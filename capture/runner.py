@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import flows
 from capture import __version__, postprocess, resume, tls
@@ -178,8 +179,9 @@ class Runner:
             totp_secret=ctx.secret("totp_secret") if (iface == "login" or cloud_appliance) else None)
         context = await browser.context(insecure=app.tls.insecure)
         guard = Guard(labels.destructive_url, self.redactor)
-        await guard.attach(context)
         page = await context.new_page()
+        await guard.attach(await browser.interceptor(), page, hosts=[urlsplit(app.interface_url(i)).hostname
+                                                                     for i in ("appliance", "login")])
         sess = Session(name=app.name, interface=iface, context=context, page=page, labels=labels,
                        home=app.interface_url("login" if cloud_appliance else iface),
                        entry=tuple(labels.login("cloud_appliance_entry")[:1]) if cloud_appliance else (),
@@ -225,11 +227,14 @@ class Runner:
                     ctx.fail(st.name, msg, kind="artifact", screenshot=shot)
             await sess.logout()
         finally:
-            for b in guard.blocked:
-                ctx.fail("read-only guard", f"blocked {b}", kind="browser")
-            ctx.snapshot.log += [f"/{iface}: {n}" for n in sess.notes]
-            ctx.snapshot.log += [f"/{iface}: allowed {a}" for a in guard.allowed]
-            await context.close()
+            try:
+                await context.close()
+            finally:
+                guard.detach()
+                for b in guard.blocked:
+                    ctx.fail("read-only guard", f"blocked {b}", kind="browser")
+                ctx.snapshot.log += [f"/{iface}: {n}" for n in sess.notes]
+                ctx.snapshot.log += [f"/{iface}: allowed {a}" for a in guard.allowed]
         return outcome
 
     def _identity(self, snap: Snapshot, labels: Labels) -> None:

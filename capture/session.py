@@ -12,6 +12,7 @@ from typing import Any, Awaitable, Callable
 
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from capture import screenshot
 from capture.navigate import LOGIN_STATES, Navigator
 from capture.errors import CaptureError, DownloadError, NavigationError, SessionBounced
 from capture.guard import Guard
@@ -54,6 +55,7 @@ class Session:
         self.status: int | None = None  # HTTP status of the last document the tab loaded
         self.attachment_length: int | None = None  # Content-Length the last file download announced
         self.last_sha256: str | None = None  # of the last file downloaded through self.http
+        self._cdp: Any = None  # the page's DevTools session, for screenshots (capture.screenshot)
         self.page.on("response", self._on_response)
 
     def _on_response(self, response: Any) -> None:
@@ -168,9 +170,14 @@ class Session:
         x.sections = [Section.model_validate(self.redactor.scrub_obj(s.model_dump())) for s in x.sections]
         return x
 
+    async def _png(self, *, full_page: bool = True, timeout_s: float | None = None) -> bytes:
+        if self._cdp is None:
+            self._cdp = await self.context.new_cdp_session(self.page)
+        return await screenshot.take(self.page, self._cdp, mask=MASK, full_page=full_page,
+                                     timeout_s=timeout_s or self.timeout_s)
+
     async def screenshot(self, rel: str) -> tuple[str, str]:
-        png = await self.page.screenshot(full_page=True, mask=[self.page.locator(MASK)], animations="disabled",
-                                         caret="hide", timeout=self.timeout_s * 1000)
+        png = await self._png()
         self.store.write_bytes(rel, png)
         return rel, hashlib.sha256(png).hexdigest()
 
@@ -224,7 +231,7 @@ class Session:
         except Exception:
             pass
         try:
-            png = await self.page.screenshot(full_page=False, mask=[self.page.locator(MASK)], timeout=5000)
+            png = await self._png(full_page=False, timeout_s=5)
         except Exception:
             return None
         rel = f"failures/{flow}.png"

@@ -113,11 +113,11 @@ class Store:
             return None
 
     def save_partial(self, snap: Snapshot) -> None:
-        self._write_manifest(snap, PARTIAL_MANIFEST)
+        self._write_manifest(snap, PARTIAL_MANIFEST, indent=None)  # rewritten after every step: compact
 
-    def _write_manifest(self, snap: Snapshot, name: str) -> None:
-        data = self.redactor.scrub_obj(json.loads(snap.model_dump_json()))
-        self.write_bytes(name, (json.dumps(data, indent=2) + "\n").encode())
+    def _write_manifest(self, snap: Snapshot, name: str, indent: int | None = 2) -> None:
+        data = self.redactor.scrub_obj(snap.model_dump(mode="json"))
+        self.write_bytes(name, (json.dumps(data, indent=indent) + "\n").encode())
 
     def finalize(self, snap: Snapshot, name: str) -> Path:
         """Prefix every file with the snapshot name, write manifest.json, rename the folder into place."""
