@@ -179,30 +179,23 @@ class Navigator:
 
     async def settle(self, nav_window_s: float = 1.5) -> None:
         """Wait for a navigation the last click may have started, then for the page to load."""
-        deadline = time.monotonic() + nav_window_s
-        navigated = False
-        while time.monotonic() < deadline:
+        # One question per poll: is this still the document the click was made in, and is it loaded? Just
+        # after a commit Playwright may still report the old document's load state, so the new document
+        # itself must say it is complete before anything is read or clicked in it.
+        start = time.monotonic()
+        while True:
             try:
-                if not await self.page.evaluate("() => window.__btcOld === true"):
-                    navigated = True
-                    break
+                old, ready = await self.page.evaluate("() => [window.__btcOld === true, document.readyState]")
             except Exception:  # context destroyed mid-navigation: a new document is coming
-                navigated = True
+                old, ready = False, "loading"
+            if old and time.monotonic() - start > nav_window_s:
+                break  # nothing navigated
+            if not old and ready == "complete":
                 break
+            if time.monotonic() - start > self.timeout_s:
+                raise NavigationError(f"the page did not finish loading within {self.timeout_s:.0f} s")
             await asyncio.sleep(0.05)
         await self.page.wait_for_load_state("load", timeout=self.timeout_s * 1000)
-        if navigated:
-            # Just after a commit, Playwright may still report the old document's load state: wait until the
-            # new document itself says it is complete, so nothing is read or clicked in a half-laid-out page.
-            end = time.monotonic() + self.timeout_s
-            while time.monotonic() < end:
-                try:
-                    if await self.page.evaluate("() => document.readyState") == "complete":
-                        return
-                except Exception:  # still committing
-                    pass
-                await asyncio.sleep(0.05)
-            raise NavigationError(f"the page did not finish loading within {self.timeout_s:.0f} s")
 
     async def state(self, landmarks: list[str] = (), titles: list[str] = ()) -> dict[str, Any]:
         v = dict(self.vocab)

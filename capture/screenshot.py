@@ -4,7 +4,7 @@ Why not `page.screenshot(mask=...)`: a mask locator needs Playwright's injected 
 compiles again in every new document, and its PNG encoder runs at full zlib effort. Measured here
 (bench/profile notes in docs/benchmarks.md) that is ~40% of the CPU of a captured page. This does the
 same in one script call: paint a box over every secret field (and make its text transparent underneath,
-in case a box were ever misplaced), hide carets, freeze animations, capture the whole page, undo.
+in case a box were ever misplaced), hide carets, freeze animations; then capture the whole page.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 
 _MASK_JS = """
 (sel) => {
+  document.querySelectorAll('[data-btc-mask]').forEach((e) => e.remove());  // an earlier screenshot's
   const any = `:is(${sel})`;
   const style = document.createElement('style');
   style.setAttribute('data-btc-mask', '');
@@ -42,19 +43,14 @@ _MASK_JS = """
 }
 """
 
-_UNMASK_JS = "() => document.querySelectorAll('[data-btc-mask]').forEach((e) => e.remove())"
-
-
 async def take(page: Any, cdp: Any, *, mask: str, full_page: bool = True, timeout_s: float = 30.0) -> bytes:
-    """A PNG of the page (all of it, or the viewport) with everything matching `mask` covered."""
+    """A PNG of the page (all of it, or the viewport) with everything matching `mask` covered.
+
+    The boxes stay on the page afterwards (they take no clicks, and the next screenshot replaces them):
+    taking them off would cost one more round trip and one more frame per page.
+    """
     await page.evaluate(_MASK_JS, mask)
-    try:
-        return await asyncio.wait_for(_capture(cdp, full_page), timeout_s)
-    finally:
-        try:
-            await page.evaluate(_UNMASK_JS)
-        except Exception:  # the page went away: nothing left to undo
-            pass
+    return await asyncio.wait_for(_capture(cdp, full_page), timeout_s)
 
 
 async def _capture(cdp: Any, full_page: bool) -> bytes:

@@ -164,8 +164,8 @@ class Session:
             await asyncio.sleep(0.1)
 
     async def read(self, page: Page) -> extract.Extraction:
-        await extract.prepare(self.page)
-        x = await extract.extract(self.page, self.labels, extra_secret=list(page.secret_labels), page_title=page.title)
+        x = await extract.extract(self.page, self.labels, extra_secret=list(page.secret_labels), page_title=page.title,
+                                  prepare=True)
         self.redactor.add(*x.secrets)
         x.sections = [Section.model_validate(self.redactor.scrub_obj(s.model_dump())) for s in x.sections]
         return x

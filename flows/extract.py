@@ -27,8 +27,11 @@ _PREPARE_JS = """
 
 
 @cache
-def _extract_js() -> str:
-    return (Path(__file__).with_name("extract.js")).read_text()
+def _extract_js(prepare: bool = False) -> str:
+    js = (Path(__file__).with_name("extract.js")).read_text().strip().rstrip(";")
+    if not prepare:
+        return js
+    return f"(o) => {{ ({_PREPARE_JS.strip()})(); return ({js})(o); }}"
 
 
 @dataclass
@@ -50,12 +53,10 @@ def _field(raw: dict[str, Any]) -> Field:
     return Field(label=raw["label"], value=raw.get("value"), kind=raw.get("kind", "text"))
 
 
-async def prepare(page: Any) -> None:
-    await page.evaluate(_PREPARE_JS)
-
-
-async def extract(page: Any, labels: Labels, *, extra_secret: list[str] = (), page_title: str = "") -> Extraction:
-    raw = await page.evaluate(_extract_js(), {
+async def extract(page: Any, labels: Labels, *, extra_secret: list[str] = (), page_title: str = "",
+                  prepare: bool = False) -> Extraction:
+    """Read the page; with `prepare`, first open what a person would open to read it (one script call)."""
+    raw = await page.evaluate(_extract_js(prepare), {
         "secretPatterns": labels.secret_patterns, "notSecret": labels.not_secret,
         "extraSecret": list(extra_secret), "pageTitle": page_title,
         "headingPatterns": labels.heading_patterns, "logout": labels.login("logout"),
