@@ -82,6 +82,14 @@ async def browser_download(sess: Any, click: Callable[[], Awaitable[None]], rel:
     ends the wait at once instead of waiting out the download timeout.
     """
     sess.attachment_length = None
+    sess.page.on("response", sess.on_response)
+    try:
+        return await _browser_download(sess, click, rel, purpose)
+    finally:
+        sess.page.remove_listener("response", sess.on_response)
+
+
+async def _browser_download(sess: Any, click: Callable[[], Awaitable[None]], rel: str, purpose: str) -> Path:
     with sess.guard.allow(purpose, count=2):
         waiter = asyncio.ensure_future(sess.page.wait_for_event("download", timeout=sess.download_timeout_s * 1000))
         try:

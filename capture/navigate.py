@@ -95,7 +95,9 @@ _STATE_JS = """
   else if (pw.length === 0 && inputs.length <= 2 && (has(v.agree) || (agreeBox && has(v.submit.concat(v.code_submit))))) state = 'agreement';
   else if (!landmarks.length && (v.expired || []).some((w) => body.includes(norm(w)))) state = 'expired';
   const errs = [...document.querySelectorAll('[role=alert],.error,.alert,.message,.notice,.warning')].filter(vis).map((e) => norm(e.innerText)).filter(Boolean);
-  return { state, landmarks, titled, ready: document.readyState, error: errs.join(' | ').slice(0, 300), title: document.title };
+  const nav = performance.getEntriesByType('navigation')[0];
+  return { state, landmarks, titled, ready: document.readyState, error: errs.join(' | ').slice(0, 300), title: document.title,
+           status: (nav && nav.responseStatus) || null };
 }
 """
 
@@ -222,8 +224,8 @@ class Navigator:
             st = await self.state(landmarks, titles)
             if st["state"] in ("login", "code", "agreement") or (st["landmarks"] and st["ready"] == "complete"):
                 return st
-            if st["state"] == "expired" and st["ready"] == "complete":
-                return st
+            if st["ready"] == "complete" and (st["state"] == "expired" or (st.get("status") or 0) >= 400):
+                return st  # the caller says what went wrong (an HTTP error page never shows the landmarks)
             if st["ready"] == "complete":
                 loaded_at = loaded_at or time.monotonic()
                 if st.get("titled") and time.monotonic() - loaded_at > 1.5:

@@ -52,16 +52,14 @@ class Session:
         self.nav = Navigator(self.page, login_vocab=self.labels.login_vocab,
                              destructive=self.labels.destructive_text, timeout_s=self.timeout_s)
         self.page.set_default_timeout(self.timeout_s * 1000)
-        self.status: int | None = None  # HTTP status of the last document the tab loaded
-        self.attachment_length: int | None = None  # Content-Length the last file download announced
+        self.attachment_length: int | None = None  # Content-Length the last browser download announced
         self.last_sha256: str | None = None  # of the last file downloaded through self.http
         self._cdp: Any = None  # the page's DevTools session, for screenshots (capture.screenshot)
-        self.page.on("response", self._on_response)
 
-    def _on_response(self, response: Any) -> None:
+    def on_response(self, response: Any) -> None:
+        """While a browser download runs (capture.downloads): the length the file's response announces."""
         try:
             if response.frame == self.page.main_frame and response.request.is_navigation_request():
-                self.status = response.status
                 if "attachment" in (response.headers.get("content-disposition") or "").lower():
                     length = response.headers.get("content-length")
                     self.attachment_length = int(length) if length and length.isdigit() else None
@@ -128,13 +126,12 @@ class Session:
     async def goto(self, page: Page, *, relogin: bool = True) -> None:
         """Reach a page by its menu path; a bounce to the login page means one re-login and one retry."""
         try:
-            self.status = None
             await self._walk(page)
             st = await self.nav.wait_for(self._landmarks(page), titles=self.labels.variants(page.menu[-1]))
             if st["state"] in LOGIN_STATES:
                 raise SessionBounced(f"the appliance answered with its {st['state']} page")
-            if self.status and self.status >= 400:
-                raise NavigationError(f"the appliance answered HTTP {self.status}"
+            if st.get("status") and st["status"] >= 400:  # the document's own HTTP status (Navigation Timing)
+                raise NavigationError(f"the appliance answered HTTP {st['status']}"
                                       + (f": {st['error']}" if st.get("error") else f" ({st.get('title') or ''})"))
             if st.get("by_title"):
                 self.note(f"{page.title}: recognised by its heading; none of its expected labels "
@@ -243,6 +240,9 @@ class Session:
         st = await self.nav.wait_for(self._landmarks(page))
         if st["state"] in LOGIN_STATES:
             raise SessionBounced(f"the appliance answered with its {st['state']} page")
+        if not st["landmarks"] and (st.get("status") or 0) >= 400:
+            raise NavigationError(f"the appliance answered HTTP {st['status']}"
+                                  + (f": {st['error']}" if st.get("error") else f" ({st.get('title') or ''})"))
 
     async def download(self, click: Callable[[], Awaitable[None]], rel: str, purpose: str) -> Path:
         """Run a click that starts a download; the file lands in the snapshot only when complete."""
