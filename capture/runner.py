@@ -153,11 +153,13 @@ class Runner:
         if self.opt.ocr is not None:
             await postprocess.collect_ocr(ctx, pending)
         self._identity(snap, labels)
-        postprocess.verify_artifacts(ctx)
+        # Opening the .p12 and hashing files is CPU and disk work: off the event loop, so the other
+        # appliances' browser traffic keeps flowing meanwhile.
+        await asyncio.to_thread(postprocess.verify_artifacts, ctx)
         snap.procedure = procedure.evaluate(snap, asked={"sync_now"} if app.take.sync_now else set())
         snap.finished_at = datetime.now(timezone.utc)
         name = snapshot_name(snap.identity.hostname or app.host, snap.identity, snap.started_at)
-        folder = store.finalize(snap, name)
+        folder = await asyncio.to_thread(store.finalize, snap, name)
         code = 3 if all(o == "login" for o in outcomes) else (1 if snap.failures else 0)
         self.opt.progress.done(app.name, "complete" if code == 0 else f"{len(snap.failures)} problems")
         return Result(app.name, snap, folder, code)
