@@ -164,9 +164,10 @@ def section(ctx: Ctx) -> Section:
 
 
 def route_cost(ctx: Ctx, urls: list[str]) -> Table:
-    """The read-only guard's `context.route("**/*")` on its own: the floor's browser stage with and without it."""
+    """Playwright request routing on its own: the floor's browser stage with and without it (why the guard left it)."""
     t = Table("What routing every request costs: the floor's browser stage (no OCR) without and with a pass-through "
-              "`context.route(\"**/*\")` like the read-only guard's (median)",
+              "`context.route(\"**/*\")`, as the read-only guard had until it moved to DevTools `Fetch` at the "
+              "browser level, which pauses only documents, XHR and the like (median)",
               ["latency per request", "floor", "floor + route", "ratio"])
     for latency in (0, 150):
         sim = ctx.simulator(*(["--latency-ms", str(latency)] if latency else []))
