@@ -115,8 +115,12 @@ class Interceptor:
                 self.unowned.append(f"{req.method} {urlsplit(req.url).path}")
                 log.warning("read-only guard: blocked %s to a host no appliance owns", req.method)
                 await req.abort()
-        except Exception as e:  # the page or browser went away mid-decision: nothing left to release
+        except Exception as e:  # usually the page or browser went away mid-decision
             log.debug("guard: %s", e)
+            try:
+                await req.abort()  # fail closed: a request the guard could not judge never goes out
+            except Exception:
+                pass
 
     def add(self, guard: "Guard") -> None:
         self.guards.append(guard)

@@ -129,3 +129,31 @@ def test_a_popup_cannot_use_the_pages_allowance(pair: Simulator, tmp_path: Path)
     assert any(b.startswith("POST /appliance/networking/snmp") for b in blocked), blocked
     assert not any("snmp" in a for a in allowed), allowed
     assert pair.events(kind="destructive") == []
+
+
+def test_a_request_the_guard_cannot_judge_is_failed_closed() -> None:
+    """If judging a paused request raises, the request is failed, never left to go out (or hang)."""
+    from capture.guard import Interceptor
+
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    class FakeCdp:
+        async def send(self, method: str, params: dict[str, Any]) -> None:
+            sent.append((method, params))
+
+    class Broken(Guard):
+        async def handle(self, request: Any, *, own_page: bool = True) -> None:
+            raise RuntimeError("boom")
+
+    async def go() -> None:
+        icpt = Interceptor()
+        icpt.cdp = FakeCdp()
+        guard = Broken([], Redactor())
+        guard.hosts.add("bt1.example.test")
+        icpt.add(guard)
+        icpt._on_paused({"requestId": "r1", "resourceType": "Document", "frameId": "f",
+                         "request": {"url": "https://bt1.example.test/appliance", "method": "POST", "headers": {}}})
+        await asyncio.gather(*icpt._tasks)
+
+    run_async(go())
+    assert sent == [("Fetch.failRequest", {"requestId": "r1", "errorReason": "BlockedByClient"})], sent
