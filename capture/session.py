@@ -130,9 +130,8 @@ class Session:
             st = await self.nav.wait_for(self._landmarks(page), titles=self.labels.variants(page.menu[-1]))
             if st["state"] in LOGIN_STATES:
                 raise SessionBounced(f"the appliance answered with its {st['state']} page")
-            if st.get("status") and st["status"] >= 400:  # the document's own HTTP status (Navigation Timing)
-                raise NavigationError(f"the appliance answered HTTP {st['status']}"
-                                      + (f": {st['error']}" if st.get("error") else f" ({st.get('title') or ''})"))
+            if (st.get("status") or 0) >= 400:  # the document's own HTTP status (Navigation Timing)
+                raise _http_error(st)
             if st.get("by_title"):
                 self.note(f"{page.title}: recognised by its heading; none of its expected labels "
                           f"({', '.join(page.landmarks)}) were found: check flows/labels.toml for this version")
@@ -241,8 +240,7 @@ class Session:
         if st["state"] in LOGIN_STATES:
             raise SessionBounced(f"the appliance answered with its {st['state']} page")
         if not st["landmarks"] and (st.get("status") or 0) >= 400:
-            raise NavigationError(f"the appliance answered HTTP {st['status']}"
-                                  + (f": {st['error']}" if st.get("error") else f" ({st.get('title') or ''})"))
+            raise _http_error(st)
 
     async def download(self, click: Callable[[], Awaitable[None]], rel: str, purpose: str) -> Path:
         """Run a click that starts a download; the file lands in the snapshot only when complete."""
@@ -271,6 +269,12 @@ def transient(e: BaseException) -> bool:
         return False
     return (type(e).__name__ == "TimeoutError" or "timed out" in text or "Timeout" in text
             or bool(re.search(r"HTTP 5\d\d", text)) or "net::ERR_" in text)
+
+
+def _http_error(st: dict[str, Any]) -> NavigationError:
+    """An error page the appliance answered with, in its own words when it has any."""
+    return NavigationError(f"the appliance answered HTTP {st['status']}"
+                           + (f": {st['error']}" if st.get("error") else f" ({st.get('title') or ''})"))
 
 
 def _first_line(e: BaseException) -> str:
