@@ -58,6 +58,38 @@ _FIND_JS = """
 }
 """
 
+# One element of a selector, ready for the pointer: scrolled into view, and the middle of its first box
+# returned only if that point really lands on it (nothing drawn over it). Also reports the state a fill
+# or a tick needs (checked, editable), and with `focus` focuses it and selects its text for typing.
+_POINT_JS = """
+(a) => {
+  const els = [...document.querySelectorAll(a.sel)];
+  const el = els[a.index || 0];
+  if (!el) return { count: els.length, found: false };
+  const out = { count: els.length, found: true, checked: !!el.checked, tag: el.tagName,
+                editable: !(el.disabled || el.readOnly), text: (el.innerText || el.value || '').trim().slice(0, 80) };
+  if (a.focus) {
+    el.focus();
+    if (typeof el.select === 'function') el.select();
+    out.focused = document.activeElement === el;
+    return out;
+  }
+  if (document.readyState === 'complete' || !a.need_complete) {
+    el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const r = [...el.getClientRects()].find((b) => b.width > 0 && b.height > 0);
+    if (r) {
+      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      const top = document.elementFromPoint(x, y);
+      if (top && (top === el || el.contains(top) || (el.labels && [...el.labels].some((l) => l.contains(top))))) {
+        out.x = x; out.y = y;
+      }
+    }
+  }
+  if (a.mark_old) window.__btcOld = true;
+  return out;
+}
+"""
+
 _STATE_JS = """
 (v) => {
   const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase();
@@ -122,6 +154,8 @@ def _plain(text: str) -> str:
 class Navigator:
     """Clicks by visible text, refuses destructive controls, and reports what page we are on."""
 
+    FOUND = "[data-btc-click]"  # the element the last find() or click() chose, for press()
+
     def __init__(self, page: Any, *, login_vocab: dict[str, list[str]], destructive: list[str],
                  timeout_s: float = 20.0) -> None:
         self.page = page
@@ -146,12 +180,78 @@ class Navigator:
             raise UnsafeClick(f"refusing to click {hit['text']!r}: it changes the appliance")
         return self.page.locator(f'[data-btc-click="{mark}"]'), hit
 
-    async def find_all(self, texts: list[str]) -> list[Any]:
-        """Every visible clickable element carrying one of texts (for toggles)."""
-        marks = await self.page.evaluate(_FIND_JS, {"texts": texts, "prev": [], "mark": _next_mark(), "all": True})
-        return [self.page.locator(f'[data-btc-all="{m}"]') for m in marks]
+    async def press(self, selector: str, *, index: int = 0, expect_nav: bool = False,
+                    nav_window_s: float = 1.5) -> None:
+        """Click one element we marked (a button, a link) with the pointer at its middle, as `click` does."""
+        hit = await self.page.evaluate(_POINT_JS, {"sel": selector, "index": index, "mark_old": expect_nav,
+                                                   "need_complete": True})
+        if not hit["found"]:
+            raise NavigationError(f"nothing to click at {selector} #{index}")
+        if "x" in hit:
+            await self.page.mouse.click(hit["x"], hit["y"])
+        else:
+            await self.page.locator(selector).nth(index).click(timeout=self.timeout_s * 1000)
+        if expect_nav:
+            await self.settle(nav_window_s)
 
-    async def click(self, texts: list[str], prev: list[str] | None = None, *, expect_nav: bool = True) -> bool:
+    async def fill(self, selector: str, value: str) -> int:
+        """Type value into every element of selector (a field and its confirmation); return how many.
+
+        The same keystrokes Playwright's fill sends (focus, select all, insert the text), without its
+        injected script, which Chromium would compile again in every document it is used in.
+        """
+        n, i = 1, 0
+        while i < n:
+            hit = await self.page.evaluate(_POINT_JS, {"sel": selector, "index": i, "focus": True})
+            n = hit["count"]
+            if not hit["found"]:
+                break
+            if not hit["editable"] or not hit.get("focused"):
+                await self.page.locator(selector).nth(i).fill(value, timeout=self.timeout_s * 1000)
+            elif value:
+                await self.page.keyboard.insert_text(value)
+            else:
+                await self.page.keyboard.press("Delete")
+            i += 1
+        return i
+
+    async def choose(self, selector: str, label: str) -> None:
+        """Pick the option shown as label in a <select>, as choosing it by hand does (input and change events)."""
+        ok = await self.page.evaluate("""([s, label]) => {
+          const sel = document.querySelector(s);
+          const opt = sel && [...sel.options].find((o) => o.textContent.trim() === label);
+          if (!opt || sel.disabled) return false;
+          sel.focus();
+          opt.selected = true;
+          sel.dispatchEvent(new Event('input', { bubbles: true }));
+          sel.dispatchEvent(new Event('change', { bubbles: true }));
+          return true;
+        }""", [selector, label])
+        if not ok:
+            await self.page.locator(selector).select_option(label=label, timeout=self.timeout_s * 1000)
+
+    async def set_checked(self, selector: str, checked: bool = True, *, index: int = 0) -> None:
+        """Tick (or clear) a checkbox with the pointer; Playwright's check where the pointer cannot reach it."""
+        hit = await self.page.evaluate(_POINT_JS, {"sel": selector, "index": index})
+        if not hit["found"]:
+            raise NavigationError(f"no checkbox at {selector} #{index}")
+        if hit["checked"] == checked:
+            return
+        if "x" in hit:
+            await self.page.mouse.click(hit["x"], hit["y"])
+            now = await self.page.evaluate("([s, i]) => { const e = document.querySelectorAll(s)[i]; return !!(e && e.checked); }",
+                                           [selector, index])
+            if now == checked:
+                return
+        await self.page.locator(selector).nth(index).set_checked(checked, timeout=self.timeout_s * 1000)
+
+    async def find_all(self, texts: list[str]) -> list[str]:
+        """Selectors of every visible clickable element carrying one of texts (for toggles), for `press`."""
+        marks = await self.page.evaluate(_FIND_JS, {"texts": texts, "prev": [], "mark": _next_mark(), "all": True})
+        return [f'[data-btc-all="{m}"]' for m in marks]
+
+    async def click(self, texts: list[str], prev: list[str] | None = None, *, expect_nav: bool = True,
+                    nav_window_s: float = 1.5) -> bool:
         """Click the best visible element carrying one of texts; return whether it was found and clicked.
 
         The pointer goes to the middle of the element and clicks there, as a person's would. An element
@@ -176,7 +276,7 @@ class Navigator:
         else:
             await loc.click(timeout=self.timeout_s * 1000)
         if expect_nav:
-            await self.settle()
+            await self.settle(nav_window_s)
         return True
 
     async def settle(self, nav_window_s: float = 1.5) -> None:

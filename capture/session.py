@@ -55,6 +55,8 @@ class Session:
         self.attachment_length: int | None = None  # Content-Length the last browser download announced
         self.last_sha256: str | None = None  # of the last file downloaded through self.http
         self._cdp: Any = None  # the page's DevTools session, for screenshots (capture.screenshot)
+        self._at: str | None = None  # the flow goto() last arrived at (its document carries the same mark)
+        self._landed = False  # just logged in: the landing page may already be the one asked for
 
     def on_response(self, response: Any) -> None:
         """While a browser download runs (capture.downloads): the length the file's response announces."""
@@ -85,6 +87,18 @@ class Session:
             if not await self.nav.click(texts, prev):
                 raise NavigationError(f"menu item {text!r} not found after login")
             prev = texts
+        self._at, self._landed = None, True
+
+    async def _already_there(self, page: Page) -> bool:
+        """Is the browser still on this page's document (a step that starts where the last capture ended),
+        or on it right after login (the landing page)? Then a person would not click through the menu."""
+        if self._at == page.flow:
+            return bool(await self.page.evaluate("(f) => window.__btcAt === f && document.readyState === 'complete'",
+                                                 page.flow))
+        if self._landed:
+            self._landed = False
+            return await self._arrived(page)
+        return False
 
     async def _walk(self, page: Page) -> None:
         prev: list[str] | None = None
@@ -126,15 +140,19 @@ class Session:
     async def goto(self, page: Page, *, relogin: bool = True) -> None:
         """Reach a page by its menu path; a bounce to the login page means one re-login and one retry."""
         try:
-            await self._walk(page)
-            st = await self.nav.wait_for(self._landmarks(page), titles=self.labels.variants(page.menu[-1]))
-            if st["state"] in LOGIN_STATES:
-                raise SessionBounced(f"the appliance answered with its {st['state']} page")
-            if (st.get("status") or 0) >= 400:  # the document's own HTTP status (Navigation Timing)
-                raise _http_error(st)
-            if st.get("by_title"):
-                self.note(f"{page.title}: recognised by its heading; none of its expected labels "
-                          f"({', '.join(page.landmarks)}) were found: check flows/labels.toml for this version")
+            if not await self._already_there(page):
+                self._at, self._landed = None, False
+                await self._walk(page)
+                st = await self.nav.wait_for(self._landmarks(page), titles=self.labels.variants(page.menu[-1]))
+                if st["state"] in LOGIN_STATES:
+                    raise SessionBounced(f"the appliance answered with its {st['state']} page")
+                if (st.get("status") or 0) >= 400:  # the document's own HTTP status (Navigation Timing)
+                    raise _http_error(st)
+                if st.get("by_title"):
+                    self.note(f"{page.title}: recognised by its heading; none of its expected labels "
+                              f"({', '.join(page.landmarks)}) were found: check flows/labels.toml for this version")
+            await self.page.evaluate("(f) => { window.__btcAt = f; }", page.flow)
+            self._at = page.flow
         except SessionBounced as e:
             if not relogin:
                 raise SessionBounced(f"still bounced to the login page after logging in again ({e})") from None
@@ -152,8 +170,8 @@ class Session:
         """Open every "Show details"-style toggle (no request may go out; the guard would stop one)."""
         marks = await self.nav.find_all(list(texts))
         url = self.page.url.split("#")[0]
-        for loc in marks:
-            await loc.click()
+        for sel in marks:
+            await self.nav.press(sel)
             if self.page.url.split("#")[0] != url:
                 raise NavigationError(f"toggle {texts[0]!r} left the page")
         if marks:
@@ -251,10 +269,11 @@ class Session:
     async def logout(self) -> None:
         try:
             with self.guard.allow("logout", count=2):
-                loc = await self.nav.find(self.labels.login("logout"))
-                if loc is not None:
-                    await loc.click(timeout=5000)
-                    await self.page.wait_for_load_state("load", timeout=5000)
+                patience, self.nav.timeout_s = self.nav.timeout_s, min(self.nav.timeout_s, 5.0)
+                try:
+                    await self.nav.click(self.labels.login("logout"))
+                finally:
+                    self.nav.timeout_s = patience
         except Exception as e:  # logging out is courtesy; never a failure of the capture
             self.note(f"logout: {_first_line(e)}")
 

@@ -43,7 +43,18 @@ def plan(deployment: str, take: Any, *, api_ready: bool, labels: Labels) -> dict
     steps["login"] += login.nsb_steps(take.nsb, api_ready)
     if take.vault_key:
         steps["login"].append(login.VaultKeyUI())
-    return steps
+    return {iface: _after_their_pages(seq) for iface, seq in steps.items()}
+
+
+def _after_their_pages(seq: list[Page | Action]) -> list[Page | Action]:
+    """Each action moved to just after the page it starts on, in their order, when that page is captured."""
+    out = [s for s in seq if isinstance(s, Page)]
+    pending = [s for s in seq if not isinstance(s, Page)]
+    last = [a for a in pending if not any(p.flow == getattr(a, "starts_on", None) for p in out)]
+    for a in reversed([a for a in pending if a not in last]):
+        at = next(i for i, p in enumerate(out) if isinstance(p, Page) and p.flow == a.starts_on)
+        out.insert(at + 1, a)
+    return out + last
 
 
 def vocabulary() -> dict[str, list[str]]:

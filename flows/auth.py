@@ -13,13 +13,18 @@ from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from capture.errors import LoginFailed
 
 # Marks the form fields by their role in the form, not by any id: the one password input, the text
-# input before it (username), or the single text input of a 2FA page.
+# input before it (username), the single text input of a 2FA page, or the agreement's checkboxes.
 _MARK_JS = """
 (kind) => {
   const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length > 0;
   const inputs = [...document.querySelectorAll('input')].filter((e) =>
     !['hidden', 'submit', 'button', 'image', 'reset', 'checkbox', 'radio'].includes((e.type || '').toLowerCase()) && vis(e));
   document.querySelectorAll('[data-btc-auth]').forEach((e) => e.removeAttribute('data-btc-auth'));
+  if (kind === 'boxes') {
+    const boxes = [...document.querySelectorAll('input[type=checkbox]')].filter(vis);
+    boxes.forEach((e) => e.setAttribute('data-btc-auth', 'box'));
+    return boxes.length;
+  }
   if (kind === 'login') {
     const pw = inputs.find((e) => e.type === 'password');
     if (!pw) return false;
@@ -85,16 +90,14 @@ def login_with(creds: Credentials) -> Callable[[Any], Any]:
                 if agreements > 2:
                     raise LoginFailed(f"{s.name}: the login agreement keeps coming back")
                 s.note("accepted the Prerequisite Login Agreement")
-                boxes = s.page.locator("input[type=checkbox]:visible")
-                for i in range(await boxes.count()):  # an "I accept" box, where the agreement has one
-                    await boxes.nth(i).check()
+                n = await s.page.evaluate(_MARK_JS, "boxes")
+                for i in range(n):  # an "I accept" box, where the agreement has one
+                    await s.nav.set_checked('[data-btc-auth="box"]', index=i)
                 await _submit(s, s.labels.login("agree") + s.labels.login("submit"), "agreement")
             elif state == "login":
                 await s.page.evaluate(_MARK_JS, "login")
-                user = s.page.locator('[data-btc-auth="username"]')
-                if await user.count():
-                    await user.fill(creds.username)
-                await s.page.locator('[data-btc-auth="password"]').fill(creds.password)
+                await s.nav.fill('[data-btc-auth="username"]', creds.username)
+                await s.nav.fill('[data-btc-auth="password"]', creds.password)
                 await _submit(s, s.labels.login("submit"), "login")
             elif state == "expired":  # "Your session has expired": follow its way back to the login form
                 s.note("the session had expired; going back to the login form")
@@ -105,7 +108,7 @@ def login_with(creds: Credentials) -> Callable[[Any], Any]:
                     raise LoginFailed(f"{s.name}: /{s.interface} asks for a 2FA code, but no TOTP secret is configured "
                                       "(set secrets.totp_secret, or totp_secret = \"prompt\" in a terminal)")
                 await s.page.evaluate(_MARK_JS, "code")
-                await s.page.locator('[data-btc-auth="code"]').fill(code)
+                await s.nav.fill('[data-btc-auth="code"]', code)
                 await _submit(s, s.labels.login("code_submit"), "login")
         raise LoginFailed(f"{s.name}: could not log in to /{s.interface} (too many steps)")
 
@@ -114,10 +117,8 @@ def login_with(creds: Credentials) -> Callable[[Any], Any]:
 
 async def _submit(s: Any, texts: list[str], purpose: str) -> None:
     with s.guard.allow(purpose, count=1):
-        loc = await s.nav.find(texts)
-        if loc is None:
+        if not await s.nav.click(texts, nav_window_s=3.0):
             # Some forms submit on Enter only.
+            await s.page.evaluate("() => { window.__btcOld = true; }")
             await s.page.keyboard.press("Enter")
-        else:
-            await loc.click()
-        await s.nav.settle(nav_window_s=3.0)
+            await s.nav.settle(nav_window_s=3.0)

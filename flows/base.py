@@ -55,6 +55,9 @@ class Action(Protocol):
     deployments: tuple[Deployment, ...]
     step: str
     produces: tuple[str, str | None] | None  # (artifact kind, obtained or None for either): kept on --resume
+    # The flow of the page the action begins on: it runs right after that page is captured, while the
+    # browser is still there (no second trip through the menu). None: after all the pages.
+    starts_on: str | None
 
     async def run(self, ctx: Any) -> None: ...
 

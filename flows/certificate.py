@@ -7,7 +7,7 @@ from typing import Any
 
 from capture.errors import CaptureError, NavigationError
 from flows.base import Page
-from flows.extract import control
+from flows.extract import controls
 
 CERTS = Page("appliance.security.certificates", "appliance", ("Security", "Certificates"),
              ("Alternative Name", "Other Certificates", "Issued To"), deployments=("onprem", "cloud"))
@@ -114,6 +114,7 @@ class ExportCertificate:
     deployments = ("onprem", "cloud")
     step = "certificate"
     produces = ("p12", "ui")
+    starts_on = CERTS.flow
 
     async def run(self, ctx: Any) -> None:
         s, labels = ctx.session, ctx.session.labels
@@ -131,30 +132,31 @@ class ExportCertificate:
         if row is None:
             raise CaptureError("no certificate qualifies for export: " + "; ".join(why))
         cells = table["rows"][row]["cells"]
-        await s.page.locator(f'[data-btc-certrow="{row}"] input[type=checkbox]').first.check()
+        await s.nav.set_checked(f'[data-btc-certrow="{row}"] input[type=checkbox]')
         chosen = await s.page.evaluate(_SELECT_JS, labels.variants("Export"))
         with s.guard.allow("certificate export", count=2):
             if chosen:
-                await s.page.locator('[data-btc-action="1"]').select_option(label=chosen)
+                await s.nav.choose('[data-btc-action="1"]', chosen)
             elif not await _menu_choice(s, labels.variants("Export")):
                 raise NavigationError("no Export action next to the certificate table")
             if not await s.nav.click(labels.variants("Apply")):
                 # some versions export as soon as Export is chosen
                 await s.nav.settle()
         await s.expect(EXPORT_PAGE)
-        for box in ("Include Certificate", "Include Private Key", "Include Certificate Chain"):
-            await _check(s, labels.variants(box))
-        boxes = s.page.locator("input[type=password]")
-        if not await boxes.count():
+        boxes = ("Include Certificate", "Include Private Key", "Include Certificate Chain")
+        for box, sel in zip(boxes, await controls(s.page, labels, [labels.variants(b) for b in boxes])):
+            if sel is None:
+                raise NavigationError(f"no {box!r} checkbox on the export page")
+            await s.nav.set_checked(sel)
+        # Passphrase and, where asked, its confirmation
+        if not await s.nav.fill("input[type=password]", passphrase):
             raise NavigationError("the export page has no Passphrase field")
-        for i in range(await boxes.count()):  # Passphrase and, where asked, its confirmation
-            await boxes.nth(i).fill(passphrase)
         rec = await s.capture_current(EXPORT_PAGE)
         ctx.add_page(rec)
-        button = await s.nav.find(labels.variants("Export"))
-        if button is None:
+        if await s.nav.find(labels.variants("Export")) is None:
             raise NavigationError("no Export button on the export page")
-        path = await s.download(lambda: button.click(), "artifacts/site-certificate.p12", "certificate export")
+        path = await s.download(lambda: s.nav.press(s.nav.FOUND), "artifacts/site-certificate.p12",
+                                "certificate export")
         ctx.add_artifact("p12", path, "ui", sha256=s.last_sha256, secret_ref="p12_passphrase", options={
             "certificate": cells[_col(table["headers"], [c.lower() for c in cols["alt"]]) or 0][:200],
             "row": [c[:120] for c in cells], "include": ["certificate", "private key", "certificate chain"]})
@@ -171,10 +173,3 @@ async def _menu_choice(s: Any, texts: list[str]) -> bool:
             return True
         await toggles.nth(i).click()  # close it again
     return False
-
-
-async def _check(s: Any, variants: list[str]) -> None:
-    box = await control(s.page, s.labels, variants)
-    if box is None:
-        raise NavigationError(f"no {variants[0]!r} checkbox on the export page")
-    await box.check()

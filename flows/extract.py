@@ -71,12 +71,14 @@ async def extract(page: Any, labels: Labels, *, extra_secret: list[str] = (), pa
 
 
 
-async def control(page: Any, labels: Labels, texts: list[str]) -> Any | None:
-    """The form control a person would find by one of these visible labels (any markup)."""
-    await extract(page, labels)  # marks every control with the label it reads as
-    for t in texts:
-        esc = t.replace("\\", "\\\\").replace('"', '\\"')
-        loc = page.locator(f'[data-btc-label="{esc}" i]')
-        if await loc.count():
-            return loc.first
-    return None
+async def controls(page: Any, labels: Labels, wanted: list[list[str]]) -> list[str | None]:
+    """For each list of label variants, a selector of the form control a person would find by one of them
+    (any markup), or None: one reading of the page marks every control with the label it reads as."""
+    await extract(page, labels)
+    sels = [[f'[data-btc-label="{_css_string(t)}" i]' for t in texts] for texts in wanted]
+    found = await page.evaluate("(groups) => groups.map((g) => g.find((s) => document.querySelector(s)) || null)", sels)
+    return list(found)
+
+
+def _css_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')

@@ -73,6 +73,7 @@ class BackupUI:
     deployments = ALL
     step = "nsb"
     produces = ("nsb", "ui")
+    starts_on = SOFTWARE.flow
 
     async def run(self, ctx: Any) -> None:
         s = ctx.session
@@ -82,16 +83,14 @@ class BackupUI:
         if password:
             if not seg["passwords"]:
                 raise NavigationError("no Backup Password field next to Download Backup")
-            boxes = s.page.locator('[data-btc-seg="nsb-password"]')
-            for i in range(await boxes.count()):  # Backup Password and its confirmation
-                await boxes.nth(i).fill(password)
+            await s.nav.fill('[data-btc-seg="nsb-password"]', password)  # Backup Password and its confirmation
         history = ctx.app.take.include_history
         if seg["history"]:
-            await s.page.locator('[data-btc-seg="nsb-history"]').set_checked(history)
+            await s.nav.set_checked('[data-btc-seg="nsb-history"]', history)
         elif history:
             raise NavigationError("no Include logged history checkbox next to Download Backup")
-        button = s.page.locator('[data-btc-seg="nsb-button"]')
-        path = await s.download(lambda: button.click(), "artifacts/login-backup-ui.nsb", "backup download")
+        path = await s.download(lambda: s.nav.press('[data-btc-seg="nsb-button"]'), "artifacts/login-backup-ui.nsb",
+                                "backup download")
         ctx.add_artifact("nsb", path, "ui", sha256=s.last_sha256, secret_ref="backup_password" if password else None,
                          options={"include_history": history, "password_protected": bool(password)})
 
@@ -104,6 +103,7 @@ class VaultKeyUI:
     deployments = ALL
     step = "vault_key"
     produces = ("vault_key", "ui")
+    starts_on = SOFTWARE.flow
 
     async def run(self, ctx: Any) -> None:
         s = ctx.session
@@ -114,11 +114,9 @@ class VaultKeyUI:
         seg = await _segment(s, "Download Vault Encryption Key", "vault")
         if not seg["passwords"]:
             raise NavigationError("no password field next to Download Vault Encryption Key")
-        boxes = s.page.locator('[data-btc-seg="vault-password"]')
-        for i in range(await boxes.count()):
-            await boxes.nth(i).fill(password)
-        button = s.page.locator('[data-btc-seg="vault-button"]')
-        path = await s.download(lambda: button.click(), "artifacts/vault-encryption-key.bin", "vault key download")
+        await s.nav.fill('[data-btc-seg="vault-password"]', password)
+        path = await s.download(lambda: s.nav.press('[data-btc-seg="vault-button"]'),
+                                "artifacts/vault-encryption-key.bin", "vault key download")
         ctx.add_artifact("vault_key", path, "ui", sha256=s.last_sha256, secret_ref="vault_key_password",
                          options={"password_protected": True})
 
@@ -131,6 +129,7 @@ class SyncNow:
     deployments = ("onprem",)
     step = "sync_now"
     produces = None  # a click, not a file: redone on --resume
+    starts_on = None
 
     async def run(self, ctx: Any) -> None:
         s = ctx.session
@@ -156,6 +155,7 @@ class BackupAPI:
     deployments = ALL
     step = "nsb"
     produces = ("nsb", "api")
+    starts_on = None  # no browser
 
     async def run(self, ctx: Any) -> None:
         from capture.fetch import ApiClient
@@ -202,6 +202,7 @@ class FallbackToUI:
     deployments = ALL
     step = "nsb"
     produces = ("nsb", None)  # either route
+    starts_on = None
 
     def __init__(self, first: Any, second: Any) -> None:
         self.first, self.second = first, second
