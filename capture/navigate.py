@@ -128,6 +128,7 @@ _STATE_JS = """
   else if (!landmarks.length && (v.expired || []).some((w) => body.includes(norm(w)))) state = 'expired';
   const errs = [...document.querySelectorAll('[role=alert],.error,.alert,.message,.notice,.warning')].filter(vis).map((e) => norm(e.innerText)).filter(Boolean);
   const nav = performance.getEntriesByType('navigation')[0];
+  if (v.at && document.readyState === 'complete') window.__btcAt = v.at;  // which page this document was read as
   return { state, landmarks, titled, ready: document.readyState, error: errs.join(' | ').slice(0, 300), title: document.title,
            status: (nav && nav.responseStatus) || null };
 }
@@ -299,10 +300,13 @@ class Navigator:
             await asyncio.sleep(0.05)
         await self.page.wait_for_load_state("load", timeout=self.timeout_s * 1000)
 
-    async def state(self, landmarks: list[str] = (), titles: list[str] = ()) -> dict[str, Any]:
+    async def state(self, landmarks: list[str] = (), titles: list[str] = (), at: str | None = None) -> dict[str, Any]:
+        """What the page is (content, login, code, agreement, expired) and which landmarks show; `at` marks the
+        loaded document as that page, for Session to know later it is still on it."""
         v = dict(self.vocab)
         v["landmarks"] = list(landmarks)
         v["titles"] = list(titles)
+        v["at"] = at
         for _ in range(3):
             try:
                 return await self.page.evaluate(_STATE_JS, v)
@@ -311,7 +315,7 @@ class Navigator:
         return {"state": "loading", "landmarks": [], "ready": "loading", "error": "", "title": ""}
 
     async def wait_for(self, landmarks: list[str], timeout_s: float | None = None,
-                       titles: list[str] = ()) -> dict[str, Any]:
+                       titles: list[str] = (), at: str | None = None) -> dict[str, Any]:
         """Poll until a landmark shows or a login page appears; raise NavigationError on timeout.
 
         On a version whose labels we do not know, a loaded page whose heading names the page is
@@ -321,7 +325,7 @@ class Navigator:
         st: dict[str, Any] = {}
         loaded_at: float | None = None
         while time.monotonic() < deadline:
-            st = await self.state(landmarks, titles)
+            st = await self.state(landmarks, titles, at)
             if st["state"] in ("login", "code", "agreement") or (st["landmarks"] and st["ready"] == "complete"):
                 return st
             if st["ready"] == "complete" and (st["state"] == "expired" or (st.get("status") or 0) >= 400):

@@ -4,7 +4,8 @@ Why not `page.screenshot(mask=...)`: a mask locator needs Playwright's injected 
 compiles again in every new document, and its PNG encoder runs at full zlib effort. Measured here
 (bench/profile notes in docs/benchmarks.md) that is ~40% of the CPU of a captured page. This does the
 same in one script call: paint a box over every secret field (and make its text transparent underneath,
-in case a box were ever misplaced), hide carets, freeze animations; then capture the whole page.
+in case a box were ever misplaced), hide carets, freeze animations, and measure the page; then capture
+all of it.
 """
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ _MASK_JS = """
     }
   }
   document.documentElement.appendChild(layer);
-  return n;
+  // The sizes the capture needs, read here instead of in a second round trip (Page.getLayoutMetrics).
+  const root = document.scrollingElement || document.documentElement;
+  return { boxes: n, width: root.scrollWidth, height: root.scrollHeight, viewWidth: document.documentElement.clientWidth,
+           viewHeight: document.documentElement.clientHeight, scrollX, scrollY };
 }
 """
 
@@ -49,21 +53,18 @@ async def take(page: Any, cdp: Any, *, mask: str, full_page: bool = True, timeou
     The boxes stay on the page afterwards (they take no clicks, and the next screenshot replaces them):
     taking them off would cost one more round trip and one more frame per page.
     """
-    await page.evaluate(_MASK_JS, mask)
-    return await asyncio.wait_for(_capture(cdp, full_page), timeout_s)
+    size = await page.evaluate(_MASK_JS, mask)
+    return await asyncio.wait_for(_capture(cdp, size, full_page), timeout_s)
 
 
-async def _capture(cdp: Any, full_page: bool) -> bytes:
-    metrics = await cdp.send("Page.getLayoutMetrics")
-    view = metrics["cssLayoutViewport"]
+async def _capture(cdp: Any, size: dict[str, Any], full_page: bool) -> bytes:
     if full_page:
-        size = metrics["cssContentSize"]
         width, height = math.ceil(size["width"]), math.ceil(size["height"])
         clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
-        beyond = width > view["clientWidth"] or height > view["clientHeight"]
+        beyond = width > size["viewWidth"] or height > size["viewHeight"]
     else:
-        clip = {"x": view["pageX"], "y": view["pageY"], "width": view["clientWidth"],
-                "height": view["clientHeight"], "scale": 1}
+        clip = {"x": size["scrollX"], "y": size["scrollY"], "width": size["viewWidth"], "height": size["viewHeight"],
+                "scale": 1}
         beyond = False
     shot = await cdp.send("Page.captureScreenshot", {"format": "png", "clip": clip, "captureBeyondViewport": beyond,
                                                      "optimizeForSpeed": True})

@@ -134,7 +134,7 @@ class Session:
 
     async def _arrived(self, page: Page) -> bool:
         """Both signs at once: the page's own labels and a heading that names it."""
-        st = await self.nav.state(self._landmarks(page), self.labels.variants(page.menu[-1]))
+        st = await self.nav.state(self._landmarks(page), self.labels.variants(page.menu[-1]), at=page.flow)
         return bool(st["landmarks"] and st.get("titled") and st["ready"] == "complete")
 
     async def goto(self, page: Page, *, relogin: bool = True) -> None:
@@ -143,7 +143,8 @@ class Session:
             if not await self._already_there(page):
                 self._at, self._landed = None, False
                 await self._walk(page)
-                st = await self.nav.wait_for(self._landmarks(page), titles=self.labels.variants(page.menu[-1]))
+                st = await self.nav.wait_for(self._landmarks(page), titles=self.labels.variants(page.menu[-1]),
+                                             at=page.flow)
                 if st["state"] in LOGIN_STATES:
                     raise SessionBounced(f"the appliance answered with its {st['state']} page")
                 if (st.get("status") or 0) >= 400:  # the document's own HTTP status (Navigation Timing)
@@ -151,8 +152,7 @@ class Session:
                 if st.get("by_title"):
                     self.note(f"{page.title}: recognised by its heading; none of its expected labels "
                               f"({', '.join(page.landmarks)}) were found: check flows/labels.toml for this version")
-            await self.page.evaluate("(f) => { window.__btcAt = f; }", page.flow)
-            self._at = page.flow
+            self._at = page.flow  # the last state() call marked the document as this page
         except SessionBounced as e:
             if not relogin:
                 raise SessionBounced(f"still bounced to the login page after logging in again ({e})") from None
@@ -192,8 +192,12 @@ class Session:
 
     async def screenshot(self, rel: str) -> tuple[str, str]:
         png = await self._png()
+        # Hash, write and fsync off the event loop: a slow disk must not hold up the other browsers.
+        return rel, await asyncio.to_thread(self._save, rel, png)
+
+    def _save(self, rel: str, png: bytes) -> str:
         self.store.write_bytes(rel, png)
-        return rel, hashlib.sha256(png).hexdigest()
+        return hashlib.sha256(png).hexdigest()
 
     async def capture(self, page: Page) -> PageRecord:
         """Reach, read and photograph one page. A failure is returned as a failed record, never raised.

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,11 @@ from capture.verify import sha256_file  # noqa: F401  (re-exported for the captu
 MANIFEST = "manifest.json"
 PARTIAL_MANIFEST = "manifest.partial.json"
 CHUNK = 1 << 20
+log = logging.getLogger("bt-capture")
+
+# The partial manifest is rewritten after every step. Its write and fsync happen on this one thread, in
+# order, so that a slow disk never holds up the event loop (and with it every other appliance's browser).
+_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="btc-partial")
 
 
 def _safe(part: str | None, fallback: str) -> str:
@@ -78,6 +85,7 @@ class Store:
         os.chmod(self.dir, 0o700)
         for stale in self.dir.rglob("*.part"):  # a write the interrupted run never finished
             stale.unlink(missing_ok=True)
+        self._partial: Future | None = None  # the latest partial-manifest write (earlier ones finish first)
 
     def path(self, rel: str) -> Path:
         p = self.dir / rel
@@ -113,14 +121,32 @@ class Store:
             return None
 
     def save_partial(self, snap: Snapshot) -> None:
-        self._write_manifest(snap, PARTIAL_MANIFEST, indent=None)  # rewritten after every step: compact
+        """What --resume needs if the run stops here: read now, written and fsynced in the background."""
+        data = self._manifest_bytes(snap, indent=None)  # rewritten after every step: compact
+        self._partial = _WRITER.submit(self._write_partial, data)
+
+    def _write_partial(self, data: bytes) -> None:
+        try:
+            self.write_bytes(PARTIAL_MANIFEST, data)
+        except OSError as e:  # it only serves --resume; the final manifest is written (and checked) at the end
+            log.warning("could not save the partial manifest in %s: %s", self.dir, e.strerror or e)
+
+    def flush(self) -> None:
+        """Wait for the partial-manifest writes still in flight."""
+        if self._partial is not None:
+            self._partial.result()
+            self._partial = None
+
+    def _manifest_bytes(self, snap: Snapshot, indent: int | None) -> bytes:
+        data = self.redactor.scrub_obj(snap.model_dump(mode="json"))
+        return (json.dumps(data, indent=indent) + "\n").encode()
 
     def _write_manifest(self, snap: Snapshot, name: str, indent: int | None = 2) -> None:
-        data = self.redactor.scrub_obj(snap.model_dump(mode="json"))
-        self.write_bytes(name, (json.dumps(data, indent=indent) + "\n").encode())
+        self.write_bytes(name, self._manifest_bytes(snap, indent))
 
     def finalize(self, snap: Snapshot, name: str) -> Path:
         """Prefix every file with the snapshot name, write manifest.json, rename the folder into place."""
+        self.flush()
         for page in snap.pages:
             if page.screenshot:
                 page.screenshot = self._prefix(page.screenshot, name)
