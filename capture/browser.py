@@ -15,6 +15,20 @@ BASE_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 
+# RenderDocument gives every new document a new frame host (and compositor frame sink), even within one
+# site. Off, a menu step costs ~25% less CPU (docs/benchmarks.md); it changes nothing a page can see.
+# Chromium keeps only the last --disable-features it is given, and Playwright passes its own list first,
+# so ours repeats Playwright's (playwright-core's chromiumSwitches; tests/test_browser_flags.py checks the
+# installed driver still asks for no more than this).
+PLAYWRIGHT_DISABLED_FEATURES = [
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin", "OptimizationHints",
+    "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch", "msForceBrowserSignIn",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
+]
+DISABLED_FEATURES = PLAYWRIGHT_DISABLED_FEATURES + ["RenderDocument"]
+
 # Debian's chromium-headless-shell is the same Chromium build without the desktop browser around it, and
 # what Playwright itself runs for headless Chromium. Measured here: ~40% less CPU per appliance than
 # /usr/bin/chromium --headless, and half the memory (docs/benchmarks.md); chromium is the fallback.
@@ -46,7 +60,7 @@ class Browser:
         self._interceptor: Any = None
 
     def args(self) -> list[str]:
-        args = list(BASE_ARGS)
+        args = list(BASE_ARGS) + ["--disable-features=" + ",".join(DISABLED_FEATURES)]
         if self.spki_pins:
             # Chromium cannot take a CA file; Python verified the chain, and the browser accepts exactly
             # the key it presented.
