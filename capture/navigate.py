@@ -8,6 +8,20 @@ from typing import Any
 
 from capture.errors import NavigationError, UnsafeClick
 
+# Where a person would put the pointer: the middle of the element's first box, scrolled into view, and
+# only if that point really lands on it (nothing drawn over it). Sets hit.x, hit.y.
+_AIM_JS = """
+    el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const r = [...el.getClientRects()].find((b) => b.width > 0 && b.height > 0);
+    if (r) {
+      const x = r.left + r.width / 2, y = r.top + r.height / 2;
+      const top = document.elementFromPoint(x, y);
+      if (top && (top === el || el.contains(top) || (el.labels && [...el.labels].some((l) => l.contains(top))))) {
+        hit.x = x; hit.y = y;
+      }
+    }
+"""
+
 _FIND_JS = """
 (a) => {
   // Menu text as a person reads it: icons, arrows and counters around the words do not count.
@@ -41,54 +55,35 @@ _FIND_JS = """
   el.setAttribute('data-btc-click', a.mark);
   const hit = { text: (el.innerText || el.value || '').trim(), tag: el.tagName };
   if (a.point && document.readyState === 'complete') {
-    // Where a person would put the pointer: the middle of the element's first box, scrolled into view,
-    // and only if that point really lands on it (nothing drawn over it).
-    el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-    const r = [...el.getClientRects()].find((b) => b.width > 0 && b.height > 0);
-    if (r) {
-      const x = r.left + r.width / 2, y = r.top + r.height / 2;
-      const top = document.elementFromPoint(x, y);
-      if (top && (top === el || el.contains(top) || (el.labels && [...el.labels].some((l) => l.contains(top))))) {
-        hit.x = x; hit.y = y;
-      }
-    }
+    %AIM%
     if (a.mark_old) window.__btcOld = true;
   }
   return hit;
 }
-"""
+""".replace("%AIM%", _AIM_JS.strip())
 
-# One element of a selector, ready for the pointer: scrolled into view, and the middle of its first box
-# returned only if that point really lands on it (nothing drawn over it). Also reports the state a fill
-# or a tick needs (checked, editable), and with `focus` focuses it and selects its text for typing.
+# One element of a selector, ready for the pointer (as _AIM_JS). Also reports the state a fill or a tick
+# needs (checked, editable), and with `focus` focuses it and selects its text for typing.
 _POINT_JS = """
 (a) => {
   const els = [...document.querySelectorAll(a.sel)];
   const el = els[a.index || 0];
   if (!el) return { count: els.length, found: false };
-  const out = { count: els.length, found: true, checked: !!el.checked, tag: el.tagName,
+  const hit = { count: els.length, found: true, checked: !!el.checked, tag: el.tagName,
                 editable: !(el.disabled || el.readOnly), text: (el.innerText || el.value || '').trim().slice(0, 80) };
   if (a.focus) {
     el.focus();
     if (typeof el.select === 'function') el.select();
-    out.focused = document.activeElement === el;
-    return out;
+    hit.focused = document.activeElement === el;
+    return hit;
   }
   if (document.readyState === 'complete' || !a.need_complete) {
-    el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-    const r = [...el.getClientRects()].find((b) => b.width > 0 && b.height > 0);
-    if (r) {
-      const x = r.left + r.width / 2, y = r.top + r.height / 2;
-      const top = document.elementFromPoint(x, y);
-      if (top && (top === el || el.contains(top) || (el.labels && [...el.labels].some((l) => l.contains(top))))) {
-        out.x = x; out.y = y;
-      }
-    }
+    %AIM%
   }
   if (a.mark_old) window.__btcOld = true;
-  return out;
+  return hit;
 }
-"""
+""".replace("%AIM%", _AIM_JS.strip())
 
 _STATE_JS = """
 (v) => {
