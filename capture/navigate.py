@@ -10,6 +10,12 @@ from capture.errors import NavigationError, UnsafeClick
 
 # Where a person would put the pointer: the middle of the element's first box, scrolled into view, and
 # only if that point really lands on it (nothing drawn over it). Sets hit.x, hit.y.
+_SETTLE_JS = """(ms) => new Promise((done) => {
+  if (window.__btcOld === true) { setTimeout(() => done('stayed'), ms); return; }
+  if (document.readyState === 'complete') { done('loaded'); return; }
+  addEventListener('load', () => done('loaded'), { once: true });
+})"""
+
 _AIM_JS = """
     el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
     const r = [...el.getClientRects()].find((b) => b.width > 0 && b.height > 0);
@@ -277,23 +283,26 @@ class Navigator:
 
     async def settle(self, nav_window_s: float = 1.5) -> None:
         """Wait for a navigation the last click may have started, then for the page to load."""
-        # One question per poll: is this still the document the click was made in, and is it loaded? Just
-        # after a commit Playwright may still report the old document's load state, so the new document
-        # itself must say it is complete before anything is read or clicked in it.
-        start = time.monotonic()
+        # One question per document, answered by the page itself: the document the click was made in
+        # (marked __btcOld) answers "stayed" after the window, unless a navigation replaces it first (the
+        # call then fails with its context, and the next one goes to the new document); a new document
+        # answers once its load event has fired. Just after a commit Playwright may still report the old
+        # document's load state, so the new document itself must say it is complete.
+        deadline = time.monotonic() + self.timeout_s
         while True:
-            try:
-                old, ready = await self.page.evaluate("() => [window.__btcOld === true, document.readyState]")
-            except Exception:  # context destroyed mid-navigation: a new document is coming
-                old, ready = False, "loading"
-            if old and time.monotonic() - start > nav_window_s:
-                break  # nothing navigated
-            if not old and ready == "complete":
-                break
-            if time.monotonic() - start > self.timeout_s:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise NavigationError(f"the page did not finish loading within {self.timeout_s:.0f} s")
-            await asyncio.sleep(0.05)
-        await self.page.wait_for_load_state("load", timeout=self.timeout_s * 1000)
+            try:
+                await asyncio.wait_for(self.page.evaluate(_SETTLE_JS, nav_window_s * 1000), left)
+                return
+            except asyncio.TimeoutError:
+                continue  # the deadline check above says so
+            except Exception as e:  # context destroyed mid-navigation: a new document is coming
+                if self.page.is_closed():
+                    why = (str(e).splitlines() or [type(e).__name__])[0]
+                    raise NavigationError(f"the page closed while loading ({why})") from None
+                await asyncio.sleep(0.02)
 
     async def state(self, landmarks: list[str] = (), titles: list[str] = (), at: str | None = None) -> dict[str, Any]:
         """What the page is (content, login, code, agreement, expired) and which landmarks show; `at` marks the

@@ -6,6 +6,7 @@ import errno
 import getpass
 import logging
 import tempfile
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,7 +24,9 @@ from capture.guard import Guard
 from capture.records import Identity, PageRecord, Snapshot
 from capture.redact import Redactor
 from capture.secrets import SecretSource
+from capture.navigate import LOGIN_STATES
 from capture.session import Session, _message
+from capture.slots import Slots
 from capture.store import Store, snapshot_name
 from flows import procedure
 from flows.auth import Credentials, login_with
@@ -106,11 +109,15 @@ class Runner:
             browser = Browser(self.inv.browser, spki_pins=[p.spki_sha256 for a, p in ready if not a.tls.insecure],
                               resolver_rules=[f"MAP {a.host} {a.resolve}" for a, _ in ready if a.resolve],
                               downloads=downloads)
-            sem = asyncio.Semaphore(self.inv.jobs)
+            slots = Slots(self.inv.jobs, len(ready))
 
             async def one(app: Appliance, probe: Any) -> None:
-                async with sem:
-                    results[app.name] = await self.capture(browser, app, probe, resolved[app.name], labels[app.name])
+                await slots.take()
+                try:
+                    results[app.name] = await self.capture(browser, app, probe, resolved[app.name], labels[app.name],
+                                                           slots)
+                finally:
+                    slots.give()
 
             try:
                 await browser.start()
@@ -130,7 +137,7 @@ class Runner:
         return root
 
     async def capture(self, browser: Browser, app: Appliance, probe: Any, secrets: tuple[dict[str, str], list[Any]],
-                      labels: Labels) -> Result:
+                      labels: Labels, slots: Slots | None = None) -> Result:
         values, refs = secrets
         snap = Snapshot(tool_version=__version__, label=app.name, site_hostname=app.site, appliance_hostname=app.host,
                         deployment=app.deployment, role=app.role, started_at=datetime.now(timezone.utc),
@@ -144,12 +151,14 @@ class Runner:
         pending: dict[str, Any] = {}
         api_ready = bool(app.accounts.api_client_id and values.get("api_client_secret"))
         plan = flows.plan(app.deployment, app.take, api_ready=api_ready, labels=labels)
+        order = {st.flow: i for i, st in enumerate(st for steps in plan.values() for st in steps) if isinstance(st, Page)}
         if self.opt.resume:
             plan = resume.keep_verified(ctx, plan)
         ctx.on_page = self._on_page(ctx, pending)
         self.opt.progress.start(app.name, sum(len(v) for v in plan.values()))
-        outcomes = await asyncio.gather(*(self._interface(browser, ctx, iface, steps, labels)
+        outcomes = await asyncio.gather(*(self._interface(browser, ctx, iface, steps, labels, slots)
                                           for iface, steps in plan.items() if steps))
+        snap.pages.sort(key=lambda p: order.get(p.flow, len(order)))  # plan order, whichever tab took a page
         if self.opt.ocr is not None:
             await postprocess.collect_ocr(ctx, pending)
         self._identity(snap, labels)
@@ -172,7 +181,7 @@ class Runner:
         return cb
 
     async def _interface(self, browser: Browser, ctx: StepContext, iface: str, steps: list[Page | Any],
-                         labels: Labels) -> str:
+                         labels: Labels, slots: Slots | None = None) -> str:
         app = ctx.app
         cloud_appliance = iface == "appliance" and app.deployment == "cloud"
         creds = Credentials(
@@ -180,19 +189,14 @@ class Runner:
             password=ctx.secret("login_password" if (iface == "login" or cloud_appliance) else "appliance_password") or "",
             totp_secret=ctx.secret("totp_secret") if (iface == "login" or cloud_appliance) else None)
         context = await browser.context(insecure=app.tls.insecure)
+        helpers: list[asyncio.Future[None]] = []
         guard = Guard(labels.destructive_url, self.redactor)
-        page = await context.new_page()
-        await guard.attach(await browser.interceptor(), page, hosts=[urlsplit(app.interface_url(i)).hostname
-                                                                     for i in ("appliance", "login")])
-        sess = Session(name=app.name, interface=iface, context=context, page=page, labels=labels,
-                       home=app.interface_url("login" if cloud_appliance else iface),
-                       entry=tuple(labels.login("cloud_appliance_entry")[:1]) if cloud_appliance else (),
-                       redactor=self.redactor, store=ctx.store, guard=guard, login=login_with(creds),
-                       timeout_s=self.inv.page_timeout, download_timeout_s=self.inv.download_timeout)
-        sctx = replace(ctx, session=sess)
-        sess.http = lambda: ApiClient(sctx)
+        sess: Session | None = None
         outcome = "ok"
         try:
+            sess = await self._session(browser, context, ctx, iface, labels, guard, login_with(creds))
+            sctx = replace(ctx, session=sess)
+            sess.http = lambda: ApiClient(sctx)
             try:
                 await sess.login(sess)
             except Exception as e:
@@ -205,39 +209,112 @@ class Runner:
                                                 menu_path=list(st.menu), status="failed",
                                                 error=f"not captured: login to /{iface} failed"), failure=False)
                 return "login"
-            for st in steps:
-                if isinstance(st, Page):
-                    rec = ctx.add_page(await sess.capture(st))
-                    if any("recognised by its heading" in n for n in rec.notes):
-                        ctx.snapshot.warnings.append(f"{rec.title}: none of the expected labels were on the page; "
-                                                     "it was recognised by its heading (see flows/labels.toml)")
+            queue = deque(steps)
+            while queue or helpers:
+                if not queue:  # helpers are still at work; one that met the login page hands its page back
+                    await asyncio.gather(*helpers)
+                    helpers.clear()
                     continue
-                self.opt.progress.step(app.name, st.name)
-                try:
-                    try:
-                        await st.run(sctx)
-                    except SessionBounced as e:
-                        # A multi-step action met an expired session: log in again, redo it once.
-                        sess.note(f"{st.name}: session expired ({e}); logged in again")
-                        await sess.login(sess)
-                        await st.run(sctx)
-                except Exception as e:
-                    shot = await sess.failure_screenshot(st.name)
-                    msg = _message(e)
-                    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-                        msg = f"disk full while saving the file ({e.strerror}); nothing partial was kept"
-                    ctx.fail(st.name, msg, kind="artifact", screenshot=shot)
+                await self._step(sess, sctx, queue.popleft())
+                if slots is not None and len(_for_helper(queue)) >= 2 and slots.spare():
+                    helper = asyncio.ensure_future(self._helper(browser, context, ctx, iface, labels, queue))
+                    helper.add_done_callback(lambda _: slots.give(1))  # even if cancelled before it started
+                    helpers.append(helper)
             await sess.logout()
         finally:
             try:
+                for h in helpers:
+                    h.cancel()
+                await asyncio.gather(*helpers, return_exceptions=True)
                 await context.close()
             finally:
                 guard.detach()
                 for b in guard.blocked:
                     ctx.fail("read-only guard", f"blocked {b}", kind="browser")
-                ctx.snapshot.log += [f"/{iface}: {n}" for n in sess.notes]
+                if sess is not None:
+                    ctx.snapshot.log += [f"/{iface}: {n}" for n in sess.notes]
                 ctx.snapshot.log += [f"/{iface}: allowed {a}" for a in guard.allowed]
         return outcome
+
+    async def _session(self, browser: Browser, context: Any, ctx: StepContext, iface: str, labels: Labels,
+                       guard: Guard, login: Callable[[Session], Any], *, relogin: bool = True) -> Session:
+        """A tab on this interface, owned by its guard from the first request on."""
+        app = ctx.app
+        cloud_appliance = iface == "appliance" and app.deployment == "cloud"
+        page = await context.new_page()
+        await guard.attach(await browser.interceptor(), page, hosts=[urlsplit(app.interface_url(i)).hostname
+                                                                     for i in ("appliance", "login")])
+        return Session(name=app.name, interface=iface, context=context, page=page, labels=labels,
+                       home=app.interface_url("login" if cloud_appliance else iface),
+                       entry=tuple(labels.login("cloud_appliance_entry")[:1]) if cloud_appliance else (),
+                       redactor=self.redactor, store=ctx.store, guard=guard, login=login, relogin=relogin,
+                       timeout_s=self.inv.page_timeout, download_timeout_s=self.inv.download_timeout)
+
+    async def _step(self, sess: Session, sctx: StepContext, st: Page | Any) -> None:
+        """One step of an interface's plan: a page capture or an action; a failure is recorded, never raised."""
+        ctx = sctx
+        if isinstance(st, Page):
+            rec = ctx.add_page(await sess.capture(st))
+            if any("recognised by its heading" in n for n in rec.notes):
+                ctx.snapshot.warnings.append(f"{rec.title}: none of the expected labels were on the page; "
+                                             "it was recognised by its heading (see flows/labels.toml)")
+            return
+        self.opt.progress.step(ctx.app.name, st.name)
+        try:
+            try:
+                await st.run(sctx)
+            except SessionBounced as e:
+                # A multi-step action met an expired session: log in again, redo it once.
+                sess.note(f"{st.name}: session expired ({e}); logged in again")
+                await sess.login(sess)
+                await st.run(sctx)
+        except Exception as e:
+            shot = await sess.failure_screenshot(st.name)
+            msg = _message(e)
+            if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+                msg = f"disk full while saving the file ({e.strerror}); nothing partial was kept"
+            ctx.fail(st.name, msg, kind="artifact", screenshot=shot)
+
+    async def _helper(self, browser: Browser, context: Any, ctx: StepContext, iface: str, labels: Labels,
+                      queue: deque[Any]) -> None:
+        """A second tab on a logged-in interface, in a slot no appliance needs any more: it takes pages from
+        the end of the interface's queue while its session goes through the rest from the front. It shares
+        the tab's cookies, never logs in and never acts: met by a login page, it hands the page back."""
+        guard = Guard(labels.destructive_url, self.redactor)
+        hs: Session | None = None
+        took: list[str] = []
+        try:
+            hs = await self._session(browser, context, ctx, iface, labels, guard, _no_login, relogin=False)
+            await hs.open_home()
+            if (await hs.nav.state())["state"] in LOGIN_STATES:
+                raise SessionBounced("the second tab was shown the login page")
+            await hs.enter()
+            while (st := _take_for_helper(queue)) is not None:
+                try:
+                    await self._step(hs, ctx, st)
+                except SessionBounced:
+                    queue.append(st)
+                    raise
+                took.append(st.title)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # the interface's own session does whatever is left
+            if hs is not None:
+                hs.note(f"second tab stopped: {_message(e)}")
+        finally:
+            try:
+                if hs is not None:
+                    await hs.page.close()
+            except Exception:
+                pass
+            guard.detach()
+            for b in guard.blocked:
+                ctx.fail("read-only guard", f"blocked {b}", kind="browser")
+            if took:
+                ctx.snapshot.log.append(f"/{iface}: a spare --jobs slot opened a second tab, which captured "
+                                        + ", ".join(took))
+            if hs is not None:
+                ctx.snapshot.log += [f"/{iface} (second tab): {n}" for n in hs.notes]
 
     def _identity(self, snap: Snapshot, labels: Labels) -> None:
         ident = {}
@@ -252,6 +329,26 @@ class Runner:
                 snap.role = snap.role or (value.lower() if value else None)
             else:
                 setattr(snap, key, value)
+
+
+def _for_helper(queue: deque[Any]) -> list[int]:
+    """Positions of the pages a helper tab may take: any page no action still waiting starts on."""
+    starts = {getattr(st, "starts_on", None) for st in queue if not isinstance(st, Page)}
+    return [i for i, st in enumerate(queue) if isinstance(st, Page) and st.flow not in starts]
+
+
+def _take_for_helper(queue: deque[Any]) -> Page | None:
+    """The last such page: the interface's own session works from the front."""
+    free = _for_helper(queue)
+    if not free:
+        return None
+    st = queue[free[-1]]
+    del queue[free[-1]]
+    return st
+
+
+async def _no_login(sess: Session) -> None:
+    raise SessionBounced("a helper tab does not log in")
 
 
 def _operator() -> str:

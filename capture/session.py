@@ -46,6 +46,7 @@ class Session:
     download_timeout_s: float = 3600.0
     notes: list[str] = field(default_factory=list)
     http: Callable[[], Any] | None = None  # an HTTP client with the same trust, for downloads (capture.fetch)
+    relogin: bool = True  # False for a helper tab: a bounce to the login page is raised, never logged into
     nav: Navigator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -154,6 +155,8 @@ class Session:
                               f"({', '.join(page.landmarks)}) were found: check flows/labels.toml for this version")
             self._at = page.flow  # the last state() call marked the document as this page
         except SessionBounced as e:
+            if not self.relogin:
+                raise
             if not relogin:
                 raise SessionBounced(f"still bounced to the login page after logging in again ({e})") from None
             self.note(f"{page.title}: session expired ({e}); logged in again")
@@ -214,6 +217,10 @@ class Session:
                                                    f"{page.title}: retrying after {_message(rs.outcome.exception())}")):
                 with attempt:
                     await self.goto(page)
+        except SessionBounced as e:
+            if not self.relogin:
+                raise  # a helper tab hands the page back to the interface's own session
+            return await self._failed(page, e)
         except Exception as e:
             return await self._failed(page, e)
         return await self.capture_current(page)
@@ -271,11 +278,17 @@ class Session:
         return await download(self, click, rel, purpose)
 
     async def logout(self) -> None:
+        """Click the logout link and wait for the appliance's answer to it: the session is over once the
+        logout request has been answered, so the login page it leads back to is not waited for (the tab
+        is closed next, like a person closing it after logging out)."""
         try:
             with self.guard.allow("logout", count=2):
                 patience, self.nav.timeout_s = self.nav.timeout_s, min(self.nav.timeout_s, 5.0)
                 try:
-                    await self.nav.click(self.labels.login("logout"))
+                    async with self.page.expect_response(lambda r: r.request.is_navigation_request()
+                                                         and r.frame == self.page.main_frame, timeout=5000):
+                        if not await self.nav.click(self.labels.login("logout"), expect_nav=False):
+                            raise NavigationError("no logout link on the page")
                 finally:
                     self.nav.timeout_s = patience
         except Exception as e:  # logging out is courtesy; never a failure of the capture

@@ -59,6 +59,30 @@ def test_full_fleet_run_leaks_nothing(fleet: Simulator, tmp_path: Path) -> None:
     assert fleet.events(kind="destructive") == []
 
 
+def test_spare_tabs_help_the_last_appliance_and_change_nothing(fleet: Simulator, tmp_path: Path) -> None:
+    """One appliance at --jobs 2 leaves two tabs spare: second tabs take pages off the end of its
+    interfaces' queues. The snapshot has the same pages, in the same order, as a run with one tab each."""
+    snaps = {}
+    for jobs in (1, 2):
+        inv, env = write_inventory(fleet.info(), tmp_path / f"j{jobs}", nsb="api", jobs=jobs, names=["bt02"])
+        p = bt(["run", "-i", str(inv), "--no-ocr", "--no-render", "--json"], env)
+        assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+        folder = Path(json.loads(p.stdout)["appliances"][0]["folder"])
+        snaps[jobs] = json.loads((folder / "manifest.json").read_text())
+        assert sweep(tmp_path / f"j{jobs}" / "out", secrets_of(fleet, env)) == []
+    one, two = snaps[1], snaps[2]
+    helped = [line for line in two["log"] if "opened a second tab, which captured" in line]
+    assert helped and not [line for line in one["log"] if "second tab" in line]
+    assert not any("second tab stopped" in line for line in two["log"])
+    assert [(p["flow"], p["status"]) for p in two["pages"]] == [(p["flow"], p["status"]) for p in one["pages"]]
+    assert all(p["status"] == "ok" and p["screenshot"] for p in two["pages"])
+    for a, b in zip(one["pages"], two["pages"]):
+        labels = lambda rec: [(s["title"], [f["label"] for f in s["fields"]]) for s in rec["sections"]]  # noqa: E731
+        assert labels(a) == labels(b), a["flow"]
+    assert not two["failures"] and sorted(a["kind"] for a in two["artifacts"]) == sorted(a["kind"] for a in one["artifacts"])
+    assert fleet.events(kind="destructive") == []
+
+
 COMBOS = [
     pytest.param(Faults(reject_logins="appliance", http500_page="SNMP"), id="login+500"),
     pytest.param(Faults(truncate_nsb=True, hang_page="Failover"), id="truncate+hang"),
