@@ -24,13 +24,13 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from capture.browser import DISABLED_FEATURES, default_browser
+from capture.browser import DISABLED_FEATURES, ENABLED_FEATURES, default_browser
 
 os.environ["OMP_THREAD_LIMIT"] = "1"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 # The same Chromium as bt-capture runs (its feature switches included): the floor differs in code, not browser.
-ARGS += ["--disable-features=" + ",".join(DISABLED_FEATURES)]
+ARGS += ["--disable-features=" + ",".join(DISABLED_FEATURES), "--enable-features=" + ",".join(ENABLED_FEATURES)]
 
 
 def ocr(path: str, mode: str) -> int:
