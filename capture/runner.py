@@ -156,14 +156,19 @@ class Runner:
             plan = resume.keep_verified(ctx, plan)
         ctx.on_page = self._on_page(ctx, pending)
         self.opt.progress.start(app.name, sum(len(v) for v in plan.values()))
-        outcomes = await asyncio.gather(*(self._interface(browser, ctx, iface, steps, labels, slots)
-                                          for iface, steps in plan.items() if steps))
-        snap.pages.sort(key=lambda p: order.get(p.flow, len(order)))  # plan order, whichever tab took a page
-        if self.opt.ocr is not None:
-            await postprocess.collect_ocr(ctx, pending)
+        try:
+            outcomes = await asyncio.gather(*(self._interface(browser, ctx, iface, steps, labels, slots)
+                                              for iface, steps in plan.items() if steps))
+            snap.pages.sort(key=lambda p: order.get(p.flow, len(order)))  # plan order, whichever tab took a page
+            if self.opt.ocr is not None:
+                await postprocess.collect_ocr(ctx, pending)
+        except BaseException:  # interrupted (Ctrl-C): what --resume needs, on disk before we go
+            store.save_now(wait=True)
+            raise
         self._identity(snap, labels)
         # Opening the .p12 and hashing files is CPU and disk work: off the event loop, so the other
-        # appliances' browser traffic keeps flowing meanwhile.
+        # appliances' browser traffic keeps flowing meanwhile. The snapshot is the thread's from here on.
+        store.save_now()
         await asyncio.to_thread(postprocess.verify_artifacts, ctx)
         snap.procedure = procedure.evaluate(snap, asked={"sync_now"} if app.take.sync_now else set())
         snap.finished_at = datetime.now(timezone.utc)

@@ -1,6 +1,7 @@
 """Snapshot folders: naming after the Status page, atomic writes, modes 0600/0700, the manifest."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -23,9 +24,12 @@ PARTIAL_MANIFEST = "manifest.partial.json"
 CHUNK = 1 << 20
 log = logging.getLogger("bt-capture")
 
-# The partial manifest is rewritten after every step. Its write and fsync happen on this one thread, in
-# order, so that a slow disk never holds up the event loop (and with it every other appliance's browser).
+# The partial manifest is rewritten as steps finish: at most every PARTIAL_EVERY_S (the steps of that
+# window go out in one write; an interrupted run writes at once, see save_now). Its write and fsync happen
+# on this one thread, in order, so that a slow disk never holds up the event loop (and with it every other
+# appliance's browser).
 _WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="btc-partial")
+PARTIAL_EVERY_S = 0.5
 
 
 def _safe(part: str | None, fallback: str) -> str:
@@ -86,6 +90,8 @@ class Store:
         for stale in self.dir.rglob("*.part"):  # a write the interrupted run never finished
             stale.unlink(missing_ok=True)
         self._partial: Future | None = None  # the latest partial-manifest write (earlier ones finish first)
+        self._due: asyncio.TimerHandle | None = None  # a partial-manifest write waiting for its window
+        self._latest: Snapshot | None = None  # what that write will contain
 
     def path(self, rel: str) -> Path:
         p = self.dir / rel
@@ -121,9 +127,33 @@ class Store:
             return None
 
     def save_partial(self, snap: Snapshot) -> None:
-        """What --resume needs if the run stops here: read now, written and fsynced in the background."""
-        data = self._manifest_bytes(snap, indent=None)  # rewritten after every step: compact
-        self._partial = _WRITER.submit(self._write_partial, data)
+        """What --resume needs if the run stops here: written within PARTIAL_EVERY_S, in the background.
+
+        The snapshot is read on the event loop when the write is due (it is changed only there), so a
+        burst of steps costs one serialisation, not one per step."""
+        self._latest = snap
+        if self._due is not None:
+            return
+        try:
+            self._due = asyncio.get_running_loop().call_later(PARTIAL_EVERY_S, self._write_latest)
+        except RuntimeError:  # no event loop (a synchronous caller): now
+            self._write_latest()
+
+    def _write_latest(self) -> None:
+        self._due = None
+        if self._latest is not None:
+            data = self._manifest_bytes(self._latest, indent=None)  # compact: rewritten often
+            self._latest = None
+            self._partial = _WRITER.submit(self._write_partial, data)
+
+    def save_now(self, *, wait: bool = False) -> None:
+        """Write what is pending now (before the snapshot is handed to a thread; when the run is interrupted,
+        with wait=True)."""
+        if self._due is not None:
+            self._due.cancel()
+        self._write_latest()
+        if wait:
+            self.flush()
 
     def _write_partial(self, data: bytes) -> None:
         try:
@@ -132,7 +162,11 @@ class Store:
             log.warning("could not save the partial manifest in %s: %s", self.dir, e.strerror or e)
 
     def flush(self) -> None:
-        """Wait for the partial-manifest writes still in flight."""
+        """Wait for the partial-manifest writes still in flight (one still waiting for its window is dropped:
+        the caller writes the final manifest next)."""
+        if self._due is not None:
+            self._due.cancel()
+            self._due, self._latest = None, None
         if self._partial is not None:
             self._partial.result()
             self._partial = None

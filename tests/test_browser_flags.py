@@ -2,7 +2,6 @@
 feature Playwright turns off (and on, but the screenshot surface, which changes no pixel)."""
 from __future__ import annotations
 
-import asyncio
 import io
 import re
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import playwright
 from PIL import Image, ImageChops
 
+from captools import run_async
 from capture import screenshot
 from capture.browser import (DISABLED_FEATURES, ENABLED_FEATURES, PLAYWRIGHT_DISABLED_FEATURES,
                              PLAYWRIGHT_ENABLED_FEATURES, Browser, default_browser)
@@ -86,8 +86,8 @@ async def _full_page(browser: Browser) -> Image.Image:
 
 def test_full_page_screenshots_without_the_new_surface_have_the_same_pixels() -> None:
     """A page three viewports tall with fixed, sticky and viewport-sized parts, and masked fields."""
-    ours = asyncio.run(_full_page(Browser(default_browser())))
-    theirs = asyncio.run(_full_page(_NewSurface(default_browser())))
+    ours = run_async(_full_page(Browser(default_browser())))
+    theirs = run_async(_full_page(_NewSurface(default_browser())))
     assert ours.size == theirs.size and ours.size[1] > 3000
     assert ImageChops.difference(ours, theirs).getbbox() is None
     # and the capture is of the whole page: the footer's red is at the bottom of the viewport it was drawn in

@@ -3,11 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
+from captools import run_async as run
 from capture.slots import TABS_PER_APPLIANCE, Slots
-
-
-def run(coro):  # noqa: ANN001, ANN201
-    return asyncio.run(coro)
 
 
 def test_jobs_appliances_at_once_and_first_come_first_served() -> None:
