@@ -26,7 +26,7 @@ from capture.redact import Redactor
 from capture.secrets import SecretSource
 from capture.navigate import LOGIN_STATES
 from capture.session import Session, _message
-from capture.slots import Slots
+from capture.slots import Slots, Turns
 from capture.store import Store, snapshot_name
 from flows import procedure
 from flows.auth import Credentials, login_with
@@ -215,14 +215,22 @@ class Runner:
                                                 error=f"not captured: login to /{iface} failed"), failure=False)
                 return "login"
             queue = deque(steps)
+            turns = Turns()
             while queue or helpers:
                 if not queue:  # helpers are still at work; one that met the login page hands its page back
                     await asyncio.gather(*helpers)
                     helpers.clear()
                     continue
-                await self._step(sess, sctx, queue.popleft())
+                st = queue.popleft()
+                form = not isinstance(st, Page) or st.flow in {getattr(a, "starts_on", None) for a in queue
+                                                               if not isinstance(a, Page)}
+                if form and not turns.held:
+                    await turns.hold()  # from the page a form step starts on to the end of that step
+                await self._step(sess, sctx, st)
+                if turns.held and not isinstance(st, Page):
+                    await turns.release()
                 if slots is not None and len(_for_helper(queue)) >= 2 and slots.spare():
-                    helper = asyncio.ensure_future(self._helper(browser, context, ctx, iface, labels, queue))
+                    helper = asyncio.ensure_future(self._helper(browser, context, ctx, iface, labels, queue, turns))
                     helper.add_done_callback(lambda _: slots.give(1))  # even if cancelled before it started
                     helpers.append(helper)
             await sess.logout()
@@ -281,7 +289,7 @@ class Runner:
             ctx.fail(st.name, msg, kind="artifact", screenshot=shot)
 
     async def _helper(self, browser: Browser, context: Any, ctx: StepContext, iface: str, labels: Labels,
-                      queue: deque[Any]) -> None:
+                      queue: deque[Any], turns: Turns) -> None:
         """A second tab on a logged-in interface, in a slot no appliance needs any more: it takes pages from
         the end of the interface's queue while its session goes through the rest from the front. It shares
         the tab's cookies, never logs in and never acts: met by a login page, it hands the page back."""
@@ -290,16 +298,20 @@ class Runner:
         took: list[str] = []
         try:
             hs = await self._session(browser, context, ctx, iface, labels, guard, _no_login, relogin=False)
-            await hs.open_home()
-            if (await hs.nav.state())["state"] in LOGIN_STATES:
-                raise SessionBounced("the second tab was shown the login page")
-            await hs.enter()
-            while (st := _take_for_helper(queue)) is not None:
-                try:
-                    await self._step(hs, ctx, st)
-                except SessionBounced:
-                    queue.append(st)
-                    raise
+            async with turns.page():
+                await hs.open_home()
+                if (await hs.nav.state())["state"] in LOGIN_STATES:
+                    raise SessionBounced("the second tab was shown the login page")
+                await hs.enter()
+            while True:
+                async with turns.page():
+                    if (st := _take_for_helper(queue)) is None:
+                        break
+                    try:
+                        await self._step(hs, ctx, st)
+                    except SessionBounced:
+                        queue.append(st)
+                        raise
                 took.append(st.title)
         except asyncio.CancelledError:
             raise

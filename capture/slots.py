@@ -9,7 +9,9 @@ browser as busy as its middle. An appliance waiting to start always comes before
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
+from typing import AsyncIterator
 
 TABS_PER_APPLIANCE = 2  # /appliance and /login
 
@@ -49,3 +51,42 @@ class Slots:
             self.tabs -= 1
             return True
         return False
+
+
+class Turns:
+    """One interface's tabs take turns around form steps: helper tabs load pages side by side, but never
+    while the session's own tab is between loading the page a download or export starts on and submitting
+    its form (an appliance that renews a form token on every page load would otherwise refuse the form)."""
+
+    def __init__(self) -> None:
+        self._pages = 0  # helper page loads in progress
+        self._held = False  # the session's tab is in a form step
+        self._changed = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def page(self) -> AsyncIterator[None]:
+        """A helper tab's page load, read and screenshot."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: not self._held)
+            self._pages += 1
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._pages -= 1
+                self._changed.notify_all()
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    async def hold(self) -> None:
+        """The session's tab begins a form step: no new helper page, and the ones under way finish first."""
+        async with self._changed:
+            self._held = True
+            await self._changed.wait_for(lambda: self._pages == 0)
+
+    async def release(self) -> None:
+        async with self._changed:
+            self._held = False
+            self._changed.notify_all()

@@ -65,11 +65,18 @@ def test_spare_tabs_help_the_last_appliance_and_change_nothing(fleet: Simulator,
     snaps = {}
     for jobs in (1, 2):
         inv, env = write_inventory(fleet.info(), tmp_path / f"j{jobs}", nsb="api", jobs=jobs, names=["bt02"])
+        seen = len(fleet.events(kind="all"))
         p = bt(["run", "-i", str(inv), "--no-ocr", "--no-render", "--json"], env)
+        events = [e for e in fleet.events(kind="all")[seen:] if e["appliance"] == "bt02" and e["interface"] == "appliance"]
         assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
         folder = Path(json.loads(p.stdout)["appliances"][0]["folder"])
         snaps[jobs] = json.loads((folder / "manifest.json").read_text())
         assert sweep(tmp_path / f"j{jobs}" / "out", secrets_of(fleet, env)) == []
+    # No second tab loaded a page while the session's tab was between the Certificates page and its export.
+    export = next(i for i, e in enumerate(events) if e["action"] == "certificates.export")
+    start = max(i for i, e in enumerate(events[:export]) if e["kind"] == "view" and e["path"].rstrip("/").endswith("/certificates"))
+    between = [e["path"] for e in events[start + 1:export] if e["kind"] == "view"]
+    assert all("/certificates" in path for path in between), between
     one, two = snaps[1], snaps[2]
     helped = [line for line in two["log"] if "opened a second tab, which captured" in line]
     assert helped and not [line for line in one["log"] if "second tab" in line]

@@ -76,3 +76,29 @@ def test_a_cancelled_waiter_passes_its_tabs_on() -> None:
         assert slots.tabs == 0
 
     run(go())
+
+
+def test_form_steps_wait_for_helper_pages_and_hold_new_ones() -> None:
+    from capture.slots import Turns
+
+    async def go() -> list[str]:
+        turns, log = Turns(), []
+
+        async def helper_page(name: str, secs: float) -> None:
+            async with turns.page():
+                log.append(f"{name} start")
+                await asyncio.sleep(secs)
+                log.append(f"{name} end")
+
+        first = asyncio.ensure_future(helper_page("a", 0.05))
+        await asyncio.sleep(0.01)
+        await turns.hold()  # returns only once page a is done
+        log.append("form start")
+        second = asyncio.ensure_future(helper_page("b", 0.01))
+        await asyncio.sleep(0.05)
+        log.append("form end")
+        await turns.release()
+        await asyncio.gather(first, second)
+        return log
+
+    assert run(go()) == ["a start", "a end", "form start", "form end", "b start", "b end"]
