@@ -74,7 +74,14 @@ async def run(inv: Inventory, options: Options, *, redactor: Redactor, render: b
               names: list[str] | None = None) -> RunOutcome:
     apps = [a for a in inv.appliance if not names or a.name in names]
     runner = Runner(inv, options, redactor=redactor)
-    results = await runner.run(apps)
+    runner.keep_browser = render  # the dossiers print in the capture's Chromium: no second launch
+    try:
+        return await _after_capture(inv, runner, await runner.run(apps), render)
+    finally:
+        await runner.close()
+
+
+async def _after_capture(inv: Inventory, runner: Runner, results: list[Result], render: bool) -> RunOutcome:
     outcome = RunOutcome(results)
     by_name = {r.name: r for r in results}
     try:
@@ -98,7 +105,8 @@ async def run(inv: Inventory, options: Options, *, redactor: Redactor, render: b
             dossier = None
         if dossier is not None:
             folders = [r.folder for r in results if r.folder]
-            await dossier.render_all(folders, outcome.diffs, Path(inv.output), browser=inv.browser)
+            await dossier.render_all(folders, outcome.diffs, Path(inv.output), browser=inv.browser,
+                                     running=runner.browser.browser if runner.browser else None)
             if len(folders) > 1:
                 outcome.binder = Path(inv.output) / "index.html"
     return outcome

@@ -84,6 +84,13 @@ class Runner:
         self.opt = options
         self.redactor = redactor or Redactor()
         self.secret_source = secrets or SecretSource(self.redactor)
+        self.keep_browser = False  # leave the Chromium running after run(), in self.browser (see close())
+        self.browser: Browser | None = None
+
+    async def close(self) -> None:
+        if self.browser is not None:
+            browser, self.browser = self.browser, None
+            await browser.close()
 
     async def run(self, apps: list[Appliance] | None = None) -> list[Result]:
         apps = apps if apps is not None else list(self.inv.appliance)
@@ -119,12 +126,17 @@ class Runner:
                 finally:
                     slots.give()
 
+            done = False
             try:
                 await browser.start()
                 await asyncio.gather(*(one(a, p) for a, p in ready))
+                done = True
             finally:
-                await browser.close()
                 _rmtree(downloads)
+                if done and self.keep_browser:
+                    self.browser = browser  # the caller prints the dossiers with it, then close()s it
+                else:
+                    await browser.close()
         return [results[a.name] for a in apps]
 
     def _output_root(self) -> Path:

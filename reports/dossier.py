@@ -49,8 +49,9 @@ def titles(folder: Path) -> tuple[str, str, str]:
 
 
 async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_root: Path, *,
-                     browser: Path | None = None) -> None:
-    """Each folder's dossier.html and dossier.pdf with one Chromium; the binder too when there are several."""
+                     browser: Path | None = None, running: Any = None) -> None:
+    """Each folder's dossier.html and dossier.pdf with one Chromium (`running`: one already up, e.g. the
+    capture's, else one launched for it); the binder too when there are several."""
     folders = [Path(f) for f in folders]
     errors: list[str] = []
     done: list[Path] = []
@@ -67,9 +68,9 @@ async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_ro
             errors.append(f"{f.name}: {type(e).__name__}: {e}")
     if done or len(folders) > 1:
         browser = Path(browser or default_browser())
-        if not browser.exists():
+        if running is None and not browser.exists():
             raise BrowserMissing(f"Chromium not found at {browser}: dossier.html written, no PDF")
-        async with PdfRenderer(browser) as pdf:
+        async with PdfRenderer(browser, running=running) as pdf:
             # Two documents at a time: Chromium lays out one while it encodes the other's images.
             gate = asyncio.Semaphore(2)
 

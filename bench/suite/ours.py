@@ -12,8 +12,8 @@ from suite.common import BENCH, PY, Proc, SimProcess, base_env, manifest, run_pr
 
 # Stages of one run, in order; each is the wall time between two instants the probe recorded.
 STAGES = ["startup", "TLS probe + browser launch", "browser (login, pages, p12, NSB, vault key)",
-          "OCR (remainder after browsing)", "verification", "manifest + folder", "browser close",
-          "peer diff", "rendering (HTML + PDF)", "exit"]
+          "OCR (remainder after browsing)", "verification", "manifest + folder", "peer diff",
+          "rendering (HTML + PDF)", "browser close", "exit"]  # the dossiers print in the capture's Chromium
 
 
 @dataclass
@@ -51,16 +51,16 @@ class Run:
         ver = self.events("verify:")
         fin = self.events("finalize")
         close = self.first("browser.close")
-        # "render" itself, not "render.pdf_launch": the printer's Chromium starts while the run captures
+        # "render" itself, not "render.pdf_launch" (now a context in the capture's Chromium)
         render = next((e for e in self.events("render") if e["what"] == "render"), None)
         end = launch + self.proc.wall
         marks = [launch, run["start"], started["end"] if started else run["start"], browse_end,
                  max((e["end"] for e in ocr), default=browse_end)]
         marks.append(max((e["end"] for e in ver), default=marks[-1]))
         marks.append(max((e["end"] for e in fin), default=marks[-1]))
-        marks.append(close["end"] if close else marks[-1])
         marks.append(max((e["end"] for e in self.events("peer_diff")), default=marks[-1]))
         marks.append(render["end"] if render else marks[-1])
+        marks.append(close["end"] if close else marks[-1])
         marks.append(end)
         # Stages run in sequence per appliance; with several appliances they overlap, so the marks are
         # the last appliance's and each stage is "what remained" after the previous one.
