@@ -275,9 +275,8 @@ class Runner:
                        redactor=self.redactor, store=ctx.store, guard=guard, login=login, relogin=relogin,
                        timeout_s=self.inv.page_timeout, download_timeout_s=self.inv.download_timeout)
 
-    async def _step(self, sess: Session, sctx: StepContext, st: Page | Any) -> None:
+    async def _step(self, sess: Session, ctx: StepContext, st: Page | Any) -> None:
         """One step of an interface's plan: a page capture or an action; a failure is recorded, never raised."""
-        ctx = sctx
         if isinstance(st, Page):
             rec = ctx.add_page(await sess.capture(st))
             if any("recognised by its heading" in n for n in rec.notes):
@@ -287,12 +286,12 @@ class Runner:
         self.opt.progress.step(ctx.app.name, st.name)
         try:
             try:
-                await st.run(sctx)
+                await st.run(ctx)
             except SessionBounced as e:
                 # A multi-step action met an expired session: log in again, redo it once.
                 sess.note(f"{st.name}: session expired ({e}); logged in again")
                 await sess.login(sess)
-                await st.run(sctx)
+                await st.run(ctx)
         except Exception as e:
             shot = await sess.failure_screenshot(st.name)
             msg = _message(e)
