@@ -2,6 +2,11 @@
 """The floor: the least code that does a capture's browser and OCR work, hard-coded for the simulator.
 
     python bench/floor.py SIM_INFO.json URLS.json OUT_DIR TIMINGS.json [--ocr same|plain] [--jobs N]
+    python bench/floor.py SIM_INFO.json URLS.json OUT_DIR TIMINGS.json --fleet J
+
+`--fleet J` (benchmark 4) does the browser part for every appliance of SIM_INFO, J appliances at once
+in the one Chromium (URLS are the first appliance's; each appliance gets the same paths on its own
+address), without OCR.
 
 Logs in to /appliance (agreement, then username and password) and /login (username and password,
 then the TOTP code) in two contexts of one Chromium, visits the given URLs in each (concurrently, as
@@ -74,46 +79,65 @@ async def _pass(route) -> None:
     await route.continue_()
 
 
+async def appliance(browser, a: dict, urls: list[str], out: Path, shot, route: bool = False) -> None:
+    """Both interfaces of one appliance, concurrently: log in, then every URL, with a full-page screenshot."""
+
+    async def interface(name: str, login, creds: dict) -> None:
+        ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+        if route:  # what bt-capture's read-only guard does: every request through a Python handler
+            await ctx.route("**/*", _pass)
+        page = await ctx.new_page()
+        await login(page, a["base_url"], creds)
+        for i, url in enumerate(u for u in urls if f"/{name}/" in u or u.endswith(f"/{name}")):
+            await page.goto(url)
+            for toggle in reversed(await page.get_by_text("Show details").all()):  # as bt-capture does
+                await toggle.click()  # last first: a clicked toggle says "Hide details" and leaves the list
+            path = str(out / f"{a['name']}-{name}-{i:02}.png")
+            await page.screenshot(path=path, full_page=True)
+            shot(path)
+        await ctx.close()
+
+    await asyncio.gather(interface("appliance", login_appliance, a["credentials"]["appliance"]),
+                         interface("login", login_login, a["credentials"]["login"]))
+
+
 async def main(info: dict, urls: list[str], out: Path, mode: str, jobs: int, route: bool = False,
-               extra: list[str] = ()) -> dict:
+               extra: list[str] = (), fleet: int = 0) -> dict:
     from playwright.async_api import async_playwright
 
     t = {"started": time.time()}
-    a = info["appliances"][0]
     out.mkdir(parents=True, exist_ok=True)
     loop = asyncio.get_running_loop()
-    pool = ProcessPoolExecutor(jobs, mp_context=get_context("forkserver"))
+    pool = ProcessPoolExecutor(jobs, mp_context=get_context("forkserver")) if mode != "none" else None
     futures: list[asyncio.Future] = []
+
+    def shot(path: str) -> None:
+        if pool is not None:
+            futures.append(loop.run_in_executor(pool, ocr, path, mode))
+
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=str(default_browser()), args=ARGS + [
             f"--host-resolver-rules={info['host_resolver_rules']}",
             f"--ignore-certificate-errors-spki-list={','.join(info['spki_pins'])}", *extra])
         t["launched"] = time.time()
+        if fleet:  # every appliance, `fleet` at a time, each on its own address
+            base = info["appliances"][0]["base_url"]
+            at_once = asyncio.Semaphore(fleet)
 
-        async def interface(name: str, login, creds: dict) -> None:
-            ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
-            if route:  # what bt-capture's read-only guard does: every request through a Python handler
-                await ctx.route("**/*", _pass)
-            page = await ctx.new_page()
-            await login(page, a["base_url"], creds)
-            for i, url in enumerate(u for u in urls if f"/{name}/" in u or u.endswith(f"/{name}")):
-                await page.goto(url)
-                for toggle in reversed(await page.get_by_text("Show details").all()):  # as bt-capture does
-                    await toggle.click()  # last first: a clicked toggle says "Hide details" and leaves the list
-                path = str(out / f"{name}-{i:02}.png")
-                await page.screenshot(path=path, full_page=True)
-                if mode != "none":
-                    futures.append(loop.run_in_executor(pool, ocr, path, mode))
-            await ctx.close()
+            async def one(a: dict) -> None:
+                async with at_once:
+                    await appliance(browser, a, [a["base_url"] + u[len(base):] for u in urls], out, shot, route)
 
-        await asyncio.gather(interface("appliance", login_appliance, a["credentials"]["appliance"]),
-                             interface("login", login_login, a["credentials"]["login"]))
+            await asyncio.gather(*(one(a) for a in info["appliances"]))
+        else:
+            await appliance(browser, info["appliances"][0], urls, out, shot, route)
         t["browsed"] = time.time()
         await browser.close()
         t["closed"] = time.time()
     chars = await asyncio.gather(*futures)
     t["ocr_done"] = time.time()
-    pool.shutdown()
+    if pool is not None:
+        pool.shutdown()
     t.update(pages=len(list(out.glob("*.png"))), ocr_chars=sum(chars), exited=time.time())
     return t
 
@@ -130,7 +154,9 @@ if __name__ == "__main__":
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--route", action="store_true", help="route every request through a pass-through handler")
     ap.add_argument("--browser-arg", action="append", default=[], help="one more Chromium flag (repeatable)")
+    ap.add_argument("--fleet", type=int, default=0, metavar="J",
+                    help="every appliance of SIM_INFO, J at once, without OCR (benchmark 4)")
     o = ap.parse_args()
-    result = asyncio.run(main(json.loads(o.info.read_text()), json.loads(o.urls.read_text()), o.out, o.ocr, o.jobs,
-                              o.route, o.browser_arg))
+    result = asyncio.run(main(json.loads(o.info.read_text()), json.loads(o.urls.read_text()), o.out,
+                              "none" if o.fleet else o.ocr, o.jobs, o.route, o.browser_arg, o.fleet))
     o.timings.write_text(json.dumps(result))

@@ -1,11 +1,15 @@
 """Benchmark 4: fleet scaling, 1-20 simulated appliances with 150 ms latency at several --jobs."""
 from __future__ import annotations
 
+import json
 import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 from suite import ours
-from suite.common import Ctx, Section, SimProcess, Table, load_now, median, mib, spread
+from suite.common import BENCH, PY, Ctx, Proc, Section, SimProcess, Table, base_env, load_now, median, mib, run_proc
+from suite.common import spread
 
 LATENCY_MS = 150
 GOAL = 0.40  # 10 appliances at --jobs 4 take under 40% of --jobs 1
@@ -19,10 +23,33 @@ def plan(ctx: Ctx) -> tuple[list[int], list[int], int]:
     return [1, 4, 10, 20], [1, 2, 4, 8], LATENCY_MS
 
 
+def floor_run(sim: SimProcess, urls: list[str], work: Path, jobs: int) -> Proc:
+    """bench/floor.py --fleet: the same fleet's logins, pages and full-page screenshots, and nothing else."""
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    (work / "urls.json").write_text(json.dumps(urls))
+    proc = run_proc([PY, str(BENCH / "floor.py"), str(sim.info_file), str(work / "urls.json"), str(work / "shots"),
+                     str(work / "timings.json"), "--fleet", str(jobs)], env=base_env(), also=[sim.proc.pid])
+    pages = json.loads((work / "timings.json").read_text())["pages"]
+    if pages != len(urls) * len(sim.info["appliances"]):
+        raise RuntimeError(f"the floor took {pages} screenshots, not {len(urls)} per appliance")
+    shutil.rmtree(work / "shots", ignore_errors=True)
+    return proc
+
+
+def first_appliance_urls(run: ours.Run, sim: SimProcess) -> list[str]:
+    """The pages our run screenshotted on the first appliance, in its order (the floor visits the same)."""
+    base = sim.info["appliances"][0]["base_url"]
+    return [p["url"] for p in run.pages()
+            if p["status"] == "ok" and p.get("screenshot") and p["url"].startswith(base + "/")]
+
+
 def section(ctx: Ctx) -> Section:
     measured = load_now()
     sizes, jobs, latency = plan(ctx)
     rows: dict[tuple[int, int], list[ours.Run]] = {}
+    floors: dict[tuple[int, int], list[Proc]] = {}
     full: dict[int, list[ours.Run]] = {}
     for n in sizes:
         work = ctx.folder(f"fleet/{n}")
@@ -38,6 +65,11 @@ def section(ctx: Ctx) -> Section:
                     rows.setdefault((n, j), []).append(run)
                     if ctx.quick:  # two snapshots benchmark 6 can diff without capturing its own
                         ctx.cache["two_snapshots"] = run.folders
+                # The floor on the goal's cells (in --quick, the one cell), right after ours: same load.
+                urls = first_appliance_urls(rows[(n, js[0])][0], sim)
+                for j in js:
+                    if ((n, j) in GOAL_CELLS or ctx.quick) and rep < reps[j]:
+                        floors.setdefault((n, j), []).append(floor_run(sim, urls, work / f"floor-{j}", j))
             if n == max(sizes) and not ctx.quick:
                 best = min(js, key=lambda j: median(r.proc.wall for r in rows[(n, j)]))
                 full[best] = [ours.capture(sim, work / "run", jobs=best, keep=False)]
@@ -56,11 +88,30 @@ def section(ctx: Ctx) -> Section:
         r = runs[0]
         t.rows.append([n, f"{j}, with OCR + dossiers", spread([r.proc.wall]), f"{r.proc.wall / n:.1f} s", "–",
                        f"{busy(r):.0%}", f"{mib(r.proc.peak_rss)} / {mib(r.proc.peak_pss)}"])
-    sec = Section("fleet", "4. Fleet scaling", METHOD, [t], measured=measured)
+    f = Table("The floor on the same fleets: `bench/floor.py --fleet J`, bare Playwright (log in to both "
+              "interfaces, open each page our run screenshotted by its URL, full-page screenshot; nothing else), "
+              "interleaved with the runs above (median)",
+              ["appliances", "J at once", "wall", "share of J = 1", "bt-capture's share (table above)",
+               "CPU busy (both cores)", "peak RSS / PSS of the tree"])
+    for (n, j), procs in sorted(floors.items()):
+        wall = median(p.wall for p in procs)
+        one = floors.get((n, 1))
+        ours_one = rows.get((n, 1))
+        f.rows.append([n, j, spread([p.wall for p in procs]),
+                       f"{wall / median(p.wall for p in one):.0%}" if one else "–",
+                       f"{median(r.proc.wall for r in rows[(n, j)]) / median(r.proc.wall for r in ours_one):.0%}"
+                       if ours_one and (n, j) in rows else "–",
+                       f"{median(busy_proc(p) for p in procs):.0%}",
+                       f"{mib(median(p.peak_rss for p in procs))} / {mib(median(p.peak_pss for p in procs))}"])
+    sec = Section("fleet", "4. Fleet scaling", METHOD, [t, f], measured=measured)
     if (10, 4) in rows and (10, 1) in rows:
         share = median(r.proc.wall for r in rows[(10, 4)]) / median(r.proc.wall for r in rows[(10, 1)])
         sec.goals.append((f"10 appliances, {LATENCY_MS} ms: `--jobs 4` under {GOAL:.0%} of `--jobs 1`", share < GOAL,
                           f"{share:.0%}"))
+        if (10, 4) in floors and (10, 1) in floors:
+            fshare = median(p.wall for p in floors[(10, 4)]) / median(p.wall for p in floors[(10, 1)])
+            sec.notes.append(f"The floor's share on the same fleet (4 at once against 1 at a time): {fshare:.0%}; "
+                             f"bt-capture's: {share:.0%}.")
     else:
         sec.goals.append(("10 appliances at --jobs 4 under 40% of --jobs 1", None, "not measured (--quick)"))
     sec.notes += _notes(rows)
@@ -69,9 +120,12 @@ def section(ctx: Ctx) -> Section:
 
 def busy(r: ours.Run) -> float:
     """CPU seconds of our tree and the simulator over the run, as a share of what the cores offered."""
-    start = r.proc.started
-    used = sum(r.proc.sampler.cpu_between(start, start + r.proc.wall).values())
-    return used / (r.proc.wall * (os.cpu_count() or 1))
+    return busy_proc(r.proc)
+
+
+def busy_proc(p: Proc) -> float:
+    used = sum(p.sampler.cpu_between(p.started, p.started + p.wall).values())
+    return used / (p.wall * (os.cpu_count() or 1))
 
 
 def _notes(rows: dict[tuple[int, int], list[Any]]) -> list[str]:
@@ -96,5 +150,9 @@ cannot help on this machine; well below it, the run is waiting (latency) or othe
 The last row is the largest fleet at the
 fastest J with OCR and dossiers (HTML + PDF and the binder) switched on. The goal's two cells (10
 appliances at `--jobs 1` and `--jobs 4`) get the repetitions; every other cell is one run, to keep
-`make bench` near an hour.
+`make bench` near an hour. The second table is the floor on the goal's cells: `bench/floor.py --fleet J`
+(the same Chromium and switches, J appliances at once, each logging in to both interfaces concurrently
+and opening by URL the pages our run screenshotted on it, with a Playwright full-page screenshot of each;
+no menus, extraction, masks, exports, downloads, guard, checks or files), run right after ours in every
+repetition. It shows what share of the J = 1 time this machine allows a minimal script.
 """
