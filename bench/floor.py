@@ -2,11 +2,12 @@
 """The floor: the least code that does a capture's browser and OCR work, hard-coded for the simulator.
 
     python bench/floor.py SIM_INFO.json URLS.json OUT_DIR TIMINGS.json [--ocr same|plain] [--jobs N]
-    python bench/floor.py SIM_INFO.json URLS.json OUT_DIR TIMINGS.json --fleet J
+    python bench/floor.py SIM_INFO.json URLS.json OUT_DIR TIMINGS.json --fleet J [--shot playwright|cdp]
 
 `--fleet J` (benchmark 4) does the browser part for every appliance of SIM_INFO, J appliances at once
 in the one Chromium (URLS are the first appliance's; each appliance gets the same paths on its own
-address), without OCR.
+address), without OCR. `--shot cdp` takes each screenshot with one `Page.captureScreenshot` (the page's
+size, clip, optimizeForSpeed), as bt-capture's capture.screenshot does, instead of `page.screenshot`.
 
 Logs in to /appliance (agreement, then username and password) and /login (username and password,
 then the TOTP code) in two contexts of one Chromium, visits the given URLs in each (concurrently, as
@@ -79,7 +80,23 @@ async def _pass(route) -> None:
     await route.continue_()
 
 
-async def appliance(browser, a: dict, urls: list[str], out: Path, shot, route: bool = False) -> None:
+_SIZE_JS = """() => { const r = document.scrollingElement || document.documentElement;
+  return [r.scrollWidth, r.scrollHeight, document.documentElement.clientWidth, document.documentElement.clientHeight]; }"""
+
+
+async def cdp_screenshot(page, cdp, path: str) -> None:
+    """A full-page PNG in one DevTools call, the way capture.screenshot takes it (without the masks)."""
+    import base64
+
+    width, height, view_width, view_height = await page.evaluate(_SIZE_JS)
+    shot = await cdp.send("Page.captureScreenshot", {
+        "format": "png", "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+        "captureBeyondViewport": width > view_width or height > view_height, "optimizeForSpeed": True})
+    Path(path).write_bytes(base64.b64decode(shot["data"]))
+
+
+async def appliance(browser, a: dict, urls: list[str], out: Path, shot, route: bool = False,
+                    shot_with: str = "playwright") -> None:
     """Both interfaces of one appliance, concurrently: log in, then every URL, with a full-page screenshot."""
 
     async def interface(name: str, login, creds: dict) -> None:
@@ -87,13 +104,17 @@ async def appliance(browser, a: dict, urls: list[str], out: Path, shot, route: b
         if route:  # what bt-capture's read-only guard does: every request through a Python handler
             await ctx.route("**/*", _pass)
         page = await ctx.new_page()
+        cdp = await ctx.new_cdp_session(page) if shot_with == "cdp" else None
         await login(page, a["base_url"], creds)
         for i, url in enumerate(u for u in urls if f"/{name}/" in u or u.endswith(f"/{name}")):
             await page.goto(url)
             for toggle in reversed(await page.get_by_text("Show details").all()):  # as bt-capture does
                 await toggle.click()  # last first: a clicked toggle says "Hide details" and leaves the list
             path = str(out / f"{a['name']}-{name}-{i:02}.png")
-            await page.screenshot(path=path, full_page=True)
+            if cdp is not None:
+                await cdp_screenshot(page, cdp, path)
+            else:
+                await page.screenshot(path=path, full_page=True)
             shot(path)
         await ctx.close()
 
@@ -102,7 +123,7 @@ async def appliance(browser, a: dict, urls: list[str], out: Path, shot, route: b
 
 
 async def main(info: dict, urls: list[str], out: Path, mode: str, jobs: int, route: bool = False,
-               extra: list[str] = (), fleet: int = 0) -> dict:
+               extra: list[str] = (), fleet: int = 0, shot_with: str = "playwright") -> dict:
     from playwright.async_api import async_playwright
 
     t = {"started": time.time()}
@@ -126,11 +147,12 @@ async def main(info: dict, urls: list[str], out: Path, mode: str, jobs: int, rou
 
             async def one(a: dict) -> None:
                 async with at_once:
-                    await appliance(browser, a, [a["base_url"] + u[len(base):] for u in urls], out, shot, route)
+                    await appliance(browser, a, [a["base_url"] + u[len(base):] for u in urls], out, shot, route,
+                                    shot_with)
 
             await asyncio.gather(*(one(a) for a in info["appliances"]))
         else:
-            await appliance(browser, info["appliances"][0], urls, out, shot, route)
+            await appliance(browser, info["appliances"][0], urls, out, shot, route, shot_with)
         t["browsed"] = time.time()
         await browser.close()
         t["closed"] = time.time()
@@ -156,7 +178,9 @@ if __name__ == "__main__":
     ap.add_argument("--browser-arg", action="append", default=[], help="one more Chromium flag (repeatable)")
     ap.add_argument("--fleet", type=int, default=0, metavar="J",
                     help="every appliance of SIM_INFO, J at once, without OCR (benchmark 4)")
+    ap.add_argument("--shot", choices=["playwright", "cdp"], default="playwright",
+                    help="page.screenshot (default), or one Page.captureScreenshot as bt-capture takes it")
     o = ap.parse_args()
     result = asyncio.run(main(json.loads(o.info.read_text()), json.loads(o.urls.read_text()), o.out,
-                              "none" if o.fleet else o.ocr, o.jobs, o.route, o.browser_arg, o.fleet))
+                              "none" if o.fleet else o.ocr, o.jobs, o.route, o.browser_arg, o.fleet, o.shot))
     o.timings.write_text(json.dumps(result))

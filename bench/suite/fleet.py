@@ -23,14 +23,18 @@ def plan(ctx: Ctx) -> tuple[list[int], list[int], int]:
     return [1, 4, 10, 20], [1, 2, 4, 8], LATENCY_MS
 
 
-def floor_run(sim: SimProcess, urls: list[str], work: Path, jobs: int) -> Proc:
+SHOTS = {"playwright": "`page.screenshot(full_page=True)`",
+         "cdp": "one `Page.captureScreenshot`, as bt-capture takes it"}
+
+
+def floor_run(sim: SimProcess, urls: list[str], work: Path, jobs: int, shot: str) -> Proc:
     """bench/floor.py --fleet: the same fleet's logins, pages and full-page screenshots, and nothing else."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
     (work / "urls.json").write_text(json.dumps(urls))
     proc = run_proc([PY, str(BENCH / "floor.py"), str(sim.info_file), str(work / "urls.json"), str(work / "shots"),
-                     str(work / "timings.json"), "--fleet", str(jobs)], env=base_env(), also=[sim.proc.pid])
+                     str(work / "timings.json"), "--fleet", str(jobs), "--shot", shot], env=base_env(), also=[sim.proc.pid])
     pages = json.loads((work / "timings.json").read_text())["pages"]
     if pages != len(urls) * len(sim.info["appliances"]):
         raise RuntimeError(f"the floor took {pages} screenshots, not {len(urls)} per appliance")
@@ -49,7 +53,7 @@ def section(ctx: Ctx) -> Section:
     measured = load_now()
     sizes, jobs, latency = plan(ctx)
     rows: dict[tuple[int, int], list[ours.Run]] = {}
-    floors: dict[tuple[int, int], list[Proc]] = {}
+    floors: dict[tuple[str, int, int], list[Proc]] = {}
     full: dict[int, list[ours.Run]] = {}
     for n in sizes:
         work = ctx.folder(f"fleet/{n}")
@@ -67,9 +71,11 @@ def section(ctx: Ctx) -> Section:
                         ctx.cache["two_snapshots"] = run.folders
                 # The floor on the goal's cells (in --quick, the one cell), right after ours: same load.
                 urls = first_appliance_urls(rows[(n, js[0])][0], sim)
-                for j in js:
-                    if ((n, j) in GOAL_CELLS or ctx.quick) and rep < reps[j]:
-                        floors.setdefault((n, j), []).append(floor_run(sim, urls, work / f"floor-{j}", j))
+                for shot in SHOTS:
+                    for j in js:
+                        if ((n, j) in GOAL_CELLS or ctx.quick) and rep < reps[j]:
+                            floors.setdefault((shot, n, j), []).append(
+                                floor_run(sim, urls, work / f"floor-{shot}-{j}", j, shot))
             if n == max(sizes) and not ctx.quick:
                 best = min(js, key=lambda j: median(r.proc.wall for r in rows[(n, j)]))
                 full[best] = [ours.capture(sim, work / "run", jobs=best, keep=False)]
@@ -91,13 +97,13 @@ def section(ctx: Ctx) -> Section:
     f = Table("The floor on the same fleets: `bench/floor.py --fleet J`, bare Playwright (log in to both "
               "interfaces, open each page our run screenshotted by its URL, full-page screenshot; nothing else), "
               "interleaved with the runs above (median)",
-              ["appliances", "J at once", "wall", "share of J = 1", "bt-capture's share (table above)",
+              ["screenshots", "appliances", "J at once", "wall", "share of J = 1", "bt-capture's share (table above)",
                "CPU busy (both cores)", "peak RSS / PSS of the tree"])
-    for (n, j), procs in sorted(floors.items()):
+    for (shot, n, j), procs in floors.items():
         wall = median(p.wall for p in procs)
-        one = floors.get((n, 1))
+        one = floors.get((shot, n, 1))
         ours_one = rows.get((n, 1))
-        f.rows.append([n, j, spread([p.wall for p in procs]),
+        f.rows.append([SHOTS[shot], n, j, spread([p.wall for p in procs]),
                        f"{wall / median(p.wall for p in one):.0%}" if one else "–",
                        f"{median(r.proc.wall for r in rows[(n, j)]) / median(r.proc.wall for r in ours_one):.0%}"
                        if ours_one and (n, j) in rows else "–",
@@ -106,12 +112,12 @@ def section(ctx: Ctx) -> Section:
     sec = Section("fleet", "4. Fleet scaling", METHOD, [t, f], measured=measured)
     if (10, 4) in rows and (10, 1) in rows:
         share = median(r.proc.wall for r in rows[(10, 4)]) / median(r.proc.wall for r in rows[(10, 1)])
-        floor = ""
-        if (10, 4) in floors and (10, 1) in floors:
-            fshare = median(p.wall for p in floors[(10, 4)]) / median(p.wall for p in floors[(10, 1)])
-            floor = f" (the floor: {fshare:.0%})"
-            sec.notes.append(f"The floor's share on the same fleet (4 at once against 1 at a time): {fshare:.0%}; "
-                             f"bt-capture's: {share:.0%}.")
+        fshares = {shot: median(p.wall for p in floors[(shot, 10, 4)]) / median(p.wall for p in floors[(shot, 10, 1)])
+                   for shot in SHOTS if (shot, 10, 4) in floors and (shot, 10, 1) in floors}
+        floor = f" (the floor: {', '.join(f'{v:.0%}' for v in fshares.values())})" if fshares else ""
+        for shot, v in fshares.items():
+            sec.notes.append(f"The floor's share on the same fleet (4 at once against 1 at a time), screenshots by "
+                             f"{SHOTS[shot]}: {v:.0%}; bt-capture's: {share:.0%}.")
         sec.goals.append((f"10 appliances, {LATENCY_MS} ms: `--jobs 4` under {GOAL:.0%} of `--jobs 1`", share < GOAL,
                           f"{share:.0%}{floor}"))
     else:
@@ -154,7 +160,8 @@ fastest J with OCR and dossiers (HTML + PDF and the binder) switched on. The goa
 appliances at `--jobs 1` and `--jobs 4`) get the repetitions; every other cell is one run, to keep
 `make bench` near an hour. The second table is the floor on the goal's cells: `bench/floor.py --fleet J`
 (the same Chromium and switches, J appliances at once, each logging in to both interfaces concurrently
-and opening by URL the pages our run screenshotted on it, with a Playwright full-page screenshot of each;
-no menus, extraction, masks, exports, downloads, guard, checks or files), run right after ours in every
+and opening by URL the pages our run screenshotted on it, with a full-page screenshot of each, taken by
+Playwright's `page.screenshot` or, with `--shot cdp`, by one DevTools call as bt-capture takes it; no
+menus, extraction, masks, exports, downloads, guard, checks or files), run right after ours in every
 repetition. It shows what share of the J = 1 time this machine allows a minimal script.
 """
