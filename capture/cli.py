@@ -32,13 +32,19 @@ def cli() -> None:
 @click.option("--drift", is_flag=True, help="Pair only: peer 2 has another certificate key and cipher set.")
 @click.option("--inject-markup", is_flag=True, help="Put HTML/script text into a few visible fields.")
 @click.option("--drop-setting", default=None, help="Empty one setting (syslog, snmp, static_routes, agreement, …).")
+@click.option("--secret-panels", default=None, metavar="SPEC",
+              help="Panels holding secrets (SNMP, SMTP, pre-shared key) in a same-origin frame, filled in after "
+                   "load, or in a shadow root: frame, late, shadow-open, shadow-closed, joined by '+', or per panel "
+                   "(snmp=frame,email=shadow-open+late,psk=shadow-closed).")
+@click.option("--late-ms", type=click.IntRange(0), default=600, show_default=True,
+              help="Late content arrives a random 0…N ms after the load event.")
 @click.option("--fault", "faults", multiple=True, metavar="NAME=VALUE",
               help="A fault knob, e.g. hang_page=SNMP, truncate_nsb=1, expire_session_after=5 (repeatable).")
 @click.option("--info-file", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write the info JSON here (mode 0600).")
 def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool, no_totp: bool, latency_ms: int,
              nsb_size: int, idle_timeout: float, drift: bool, inject_markup: bool, drop_setting: str | None,
-             faults: tuple[str, ...], info_file: str | None) -> None:
+             secret_panels: str | None, late_ms: int, faults: tuple[str, ...], info_file: str | None) -> None:
     """Serve simulated appliances over HTTPS on loopback; print their details as JSON; run until Ctrl-C."""
     from fixtures.options import Faults, SimOptions
     from fixtures.server import serve_forever
@@ -47,7 +53,8 @@ def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool
         options = SimOptions(pair=pair, count=count, mode=mode or "onprem", version=version,
                              agreement=not no_agreement, totp=not no_totp, latency_ms=latency_ms,
                              nsb_size=nsb_size, idle_timeout=idle_timeout, drift=drift, inject_markup=inject_markup,
-                             drop_setting=drop_setting, faults=Faults.parse(list(faults)))
+                             drop_setting=drop_setting, secret_panels=secret_panels, late_ms=late_ms,
+                             faults=Faults.parse(list(faults)))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     serve_forever(options, info_file, echo=lambda text: (click.echo(text), sys.stdout.flush()))

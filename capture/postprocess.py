@@ -8,7 +8,9 @@ from concurrent.futures import Future
 from typing import Any
 
 from capture.context import StepContext
-from capture.records import OcrResult, Verification
+from capture.layers import ALL, Layers
+from capture.ocr_redact import SecretLabels, redact_words, shows_secret
+from capture.records import Masking, OcrResult, PageRecord, Verification
 from capture.verify import verify_nsb, verify_p12, verify_vault_key
 
 log = logging.getLogger("bt-capture")
@@ -19,10 +21,14 @@ def submit_ocr(ctx: StepContext, pool: Any, flow: str, rel: str, pending: dict[s
     pending[flow] = pool.submit(ctx.store.path(rel))
 
 
-async def collect_ocr(ctx: StepContext, pending: dict[str, Future[Any]]) -> None:
-    from capture.ocr import legibility
+async def collect_ocr(ctx: StepContext, pending: dict[str, Future[Any]], pool: Any = None, labels: Any = None,
+                      layers: Layers = ALL) -> None:
+    """Each page's OCR: layer 4 (a screenshot showing a known secret is withheld), the legibility score, then
+    layer 3 (the words and text kept are redacted by label and by value). Failure screenshots are checked too."""
+    from capture.ocr import legibility, words_to_text
     from capture.ocr_text import is_flagged
 
+    secret_labels = SecretLabels(labels.secret_patterns, labels.not_secret) if labels is not None else None
     for flow, fut in pending.items():
         rec = ctx.snapshot.page(flow)
         try:
@@ -37,22 +43,69 @@ async def collect_ocr(ctx: StepContext, pending: dict[str, Future[Any]]) -> None
             rec.ocr = OcrResult(engine=out.engine, error=ctx.redactor.scrub(out.error), seconds=out.seconds)
             ctx.fail(f"ocr {flow}", out.error, kind="ocr")
             continue
-        if ctx.redactor.found_in(out.text):
-            # The mask failed: a secret is readable in the picture. Never keep such a screenshot.
-            ctx.store.path(rec.screenshot).unlink(missing_ok=True)
-            ctx.fail(flow, "a secret value was readable in the screenshot; the screenshot was destroyed", kind="page")
-            rec.screenshot = None
-        text = ctx.redactor.scrub(out.text)
-        words = [dict(w, text=ctx.redactor.scrub(str(w.get("text", "")))) for w in out.words]
+        ledger = rec.masking = rec.masking or Masking(layers_off=layers.off)
+        known = ctx.redactor.values
+        if layers.pixels:
+            ledger.ocr_checked = True
+            if shows_secret(out.text, known):
+                _withhold_page(ctx, rec)
+                continue
+        score, checked, missing = legibility(rec.sections, ctx.redactor.scrub(out.text))
+        words = [dict(w) for w in out.words]
+        if layers.redact:
+            ledger.ocr_redacted = redact_words(words, known, secret_labels)
+            words = [dict(w, text=ctx.redactor.scrub(str(w.get("text", "")))) for w in words]
+        text = ctx.redactor.scrub(words_to_text(words))
         words_rel = f"ocr/{flow}.words.json"
         ctx.store.write_bytes(words_rel, json.dumps(words).encode())
-        score, checked, missing = legibility(rec.sections, text)
         rec.ocr = OcrResult(engine=out.engine, text=text, words_path=words_rel, seconds=out.seconds,
-                            legibility=score, checked=checked, missing=missing[:50], flagged=is_flagged(score))
+                            legibility=score, checked=checked, missing=[ctx.redactor.scrub(m) for m in missing[:50]],
+                            flagged=is_flagged(score))
         if rec.ocr.flagged:
             ctx.snapshot.warnings.append(f"{rec.title}: the screenshot shows only {score:.0%} of the values the page "
                                          "holds (content cut off or hidden?)")
+    if pool is not None and layers.pixels:
+        await _check_other_images(ctx, pool)
     ctx.store.save_partial(ctx.snapshot)
+
+
+def _withhold_page(ctx: StepContext, rec: PageRecord) -> None:
+    """Layer 4: the mask failed and a secret is readable in the picture. Never keep it, never render it."""
+    assert rec.screenshot and rec.masking is not None
+    ctx.store.path(rec.screenshot).unlink(missing_ok=True)
+    rec.screenshot, rec.screenshot_sha256, rec.ocr = None, None, None
+    why = "a value known to be secret was readable in the screenshot"
+    rec.masking.withheld.append(f"screenshot and its OCR: {why}")
+    rec.status, rec.error = "failed", f"{why}; the screenshot and its OCR were withheld (deleted)"
+    ctx.fail(rec.flow, rec.error, kind="page")
+
+
+async def _check_other_images(ctx: StepContext, pool: Any) -> None:
+    """Failure screenshots are evidence too, and pass the same pixel check (their OCR is not kept)."""
+    snap = ctx.snapshot
+    rels = {f.screenshot for f in snap.failures if f.screenshot} | \
+        {p.screenshot for p in snap.pages if p.status != "ok" and p.screenshot}
+    for rel in sorted(rels):
+        path = ctx.store.path(rel)
+        if not path.is_file():
+            continue
+        try:
+            out = await asyncio.wrap_future(pool.submit(path))
+        except Exception:
+            out = None
+        if out is None or out.error or shows_secret(out.text, ctx.redactor.values):
+            # Unreadable by OCR is unchecked: a failure screenshot is only evidence, so it goes too.
+            path.unlink(missing_ok=True)
+            for f in snap.failures:
+                if f.screenshot == rel:
+                    f.screenshot = None
+            for p in snap.pages:
+                if p.screenshot == rel:
+                    p.screenshot = None
+                    if p.masking is not None:
+                        p.masking.withheld.append("failure screenshot: a value known to be secret was readable in it"
+                                                  if out is not None and not out.error else
+                                                  "failure screenshot: it could not be checked by OCR")
 
 
 def verify_artifacts(ctx: StepContext) -> None:

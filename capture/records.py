@@ -54,6 +54,33 @@ class OcrResult(Model):
     error: str | None = None
 
 
+class Masked(Model):
+    """One thing painted over before a screenshot: where it was and why, never its value."""
+
+    where: str = "page"  # page, page › frame, page › shadow root, closed shadow root
+    why: str
+    label: str = ""
+
+
+class Gap(Model):
+    """A part of the page the capture could not look into; it was blacked out whole."""
+
+    where: str = "page"
+    what: str
+
+
+class Masking(Model):
+    """The page's secret ledger: what was masked, blacked out, redacted and withheld, and why."""
+
+    masked: list[Masked] = []
+    gaps: list[Gap] = []
+    attempts: int = 1  # shots taken until the masks held still (late content, frames that load)
+    ocr_redacted: int = 0  # OCR words redacted by label or value
+    ocr_checked: bool = False  # the screenshot's OCR was searched for every known secret
+    withheld: list[str] = []  # what was deleted and why ("screenshot and OCR: a known secret was readable")
+    layers_off: list[str] = []  # test-only: secret layers switched off for this run
+
+
 def _norm(s: str) -> str:
     return " ".join(s.lower().replace(":", " ").split())
 
@@ -73,6 +100,7 @@ class PageRecord(Model):
     error: str | None = None
     notes: list[str] = []  # retries, re-logins, skipped-by-design reasons
     ocr: OcrResult | None = None
+    masking: Masking | None = None
 
     def value(self, labels: list[str]) -> str | None:
         """The value a person would read next to one of labels (case- and colon-insensitive).

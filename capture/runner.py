@@ -21,6 +21,7 @@ from capture.context import StepContext
 from capture.fetch import ApiClient
 from capture.errors import CaptureError, SessionBounced
 from capture.guard import Guard
+from capture.layers import ALL, Layers
 from capture.records import Identity, PageRecord, Snapshot
 from capture.redact import Redactor
 from capture.secrets import SecretSource
@@ -50,6 +51,7 @@ class Options:
     progress: Progress = field(default_factory=Progress)
     ocr: Any = None  # capture.ocr pool (submit(path) -> future), or None to skip OCR
     render: bool = True
+    layers: Layers = ALL  # the secret layers; only the test suite switches any off (capture.layers)
 
 
 @dataclass
@@ -83,6 +85,7 @@ class Runner:
         self.inv = inv
         self.opt = options
         self.redactor = redactor or Redactor()
+        self.redactor.active = options.layers.redact
         self.secret_source = secrets or SecretSource(self.redactor)
         self.keep_browser = False  # leave the Chromium running after run(), in self.browser (see close())
         self.browser: Browser | None = None
@@ -173,7 +176,7 @@ class Runner:
                                               for iface, steps in plan.items() if steps))
             snap.pages.sort(key=lambda p: order.get(p.flow, len(order)))  # plan order, whichever tab took a page
             if self.opt.ocr is not None:
-                await postprocess.collect_ocr(ctx, pending)
+                await postprocess.collect_ocr(ctx, pending, self.opt.ocr, labels, self.opt.layers)
         except BaseException:  # interrupted (Ctrl-C): what --resume needs, on disk before we go
             store.save_now(wait=True)
             raise
@@ -273,7 +276,8 @@ class Runner:
                        home=app.interface_url("login" if cloud_appliance else iface),
                        entry=tuple(labels.login("cloud_appliance_entry")[:1]) if cloud_appliance else (),
                        redactor=self.redactor, store=ctx.store, guard=guard, login=login, relogin=relogin,
-                       timeout_s=self.inv.page_timeout, download_timeout_s=self.inv.download_timeout)
+                       timeout_s=self.inv.page_timeout, download_timeout_s=self.inv.download_timeout,
+                       layers=self.opt.layers)
 
     async def _step(self, sess: Session, ctx: StepContext, st: Page | Any) -> None:
         """One step of an interface's plan: a page capture or an action; a failure is recorded, never raised."""

@@ -12,19 +12,18 @@ from typing import Any, Awaitable, Callable
 
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from capture import screenshot
+from capture import masking
 from capture.navigate import LOGIN_STATES, Navigator
 from capture.errors import CaptureError, DownloadError, NavigationError, SessionBounced
 from capture.guard import Guard
-from capture.records import PageRecord, Section
+from capture.layers import ALL, Layers
+from capture.records import Gap, Masked, Masking, PageRecord, Section
 from capture.redact import Redactor
 from capture.store import Store
 from flows import extract
 from flows.base import Labels, Page
 
 log = logging.getLogger("bt-capture")
-
-MASK = "input[type=password], [data-btc-secret]"
 
 
 @dataclass
@@ -47,6 +46,7 @@ class Session:
     notes: list[str] = field(default_factory=list)
     http: Callable[[], Any] | None = None  # an HTTP client with the same trust, for downloads (capture.fetch)
     relogin: bool = True  # False for a helper tab: a bounce to the login page is raised, never logged into
+    layers: Layers = ALL  # the secret layers (all on, except in the tests that prove each one alone)
     nav: Navigator = field(init=False)
 
     def __post_init__(self) -> None:
@@ -187,20 +187,35 @@ class Session:
         x.sections = [Section.model_validate(self.redactor.scrub_obj(s.model_dump())) for s in x.sections]
         return x
 
-    async def _png(self, *, full_page: bool = True, timeout_s: float | None = None) -> bytes:
+    async def _png(self, *, full_page: bool = True, timeout_s: float | None = None,
+                   secret_labels: tuple[str, ...] = ()) -> masking.Shot:
+        """A screenshot with every secret found by structure painted over (capture.masking); the secrets it
+        saw are added to the run's redactor."""
         if self._cdp is None:
             self._cdp = await self.context.new_cdp_session(self.page)
-        return await screenshot.take(self.page, self._cdp, mask=MASK, full_page=full_page,
-                                     timeout_s=timeout_s or self.timeout_s)
+        opts = {"secretPatterns": self.labels.secret_patterns, "notSecret": self.labels.not_secret,
+                "extraSecret": list(secret_labels)}
+        shot = await masking.take(self.page, self._cdp, opts, full_page=full_page, layers=self.layers,
+                                  timeout_s=timeout_s or self.timeout_s, known=lambda: self.redactor.values)
+        self.redactor.add(*shot.values)
+        return shot
 
-    async def screenshot(self, rel: str) -> tuple[str, str]:
-        png = await self._png()
+    async def screenshot(self, rel: str, secret_labels: tuple[str, ...] = ()) -> tuple[str, str, masking.Shot]:
+        shot = await self._png(secret_labels=secret_labels)
         # Hash, write and fsync off the event loop: a slow disk must not hold up the other browsers.
-        return rel, await asyncio.to_thread(self._save, rel, png)
+        return rel, await asyncio.to_thread(self._save, rel, shot.png), shot
 
     def _save(self, rel: str, png: bytes) -> str:
         self.store.write_bytes(rel, png)
         return hashlib.sha256(png).hexdigest()
+
+    def ledger(self, shot: masking.Shot) -> Masking:
+        """The page's secret ledger (labels only, scrubbed like every stored string)."""
+        scrub = self.redactor.scrub
+        return Masking(masked=[Masked(where=m["where"], why=m["why"], label=scrub(m.get("label", "")))
+                               for m in shot.masked],
+                       gaps=[Gap(where=g["where"], what=g["what"]) for g in shot.gaps], attempts=shot.attempts,
+                       layers_off=self.layers.off)
 
     async def capture(self, page: Page) -> PageRecord:
         """Reach, read and photograph one page. A failure is returned as a failed record, never raised.
@@ -236,7 +251,9 @@ class Session:
             rec.url = self.redactor.scrub(x.url)
             rec.page_title = self.redactor.scrub(x.title)
             rec.captured_at = datetime.now(timezone.utc)
-            rec.screenshot, rec.screenshot_sha256 = await self.screenshot(f"pages/{page.flow}.png")
+            rec.screenshot, rec.screenshot_sha256, shot = await self.screenshot(f"pages/{page.flow}.png",
+                                                                               page.secret_labels)
+            rec.masking = self.ledger(shot)
         except Exception as e:
             return await self._failed(page, e)
         rec.notes = [n for n in self.notes if n.startswith(page.title)]
@@ -256,11 +273,11 @@ class Session:
         except Exception:
             pass
         try:
-            png = await self._png(full_page=False, timeout_s=5)
+            shot = await self._png(full_page=False, timeout_s=5)
         except Exception:
             return None
         rel = f"failures/{flow}.png"
-        self.store.write_bytes(rel, png)
+        self.store.write_bytes(rel, shot.png)
         return rel
 
     async def expect(self, page: Page) -> None:

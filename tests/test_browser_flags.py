@@ -10,7 +10,7 @@ import playwright
 from PIL import Image, ImageChops
 
 from captools import run_async
-from capture import screenshot
+from capture import masking
 from capture.browser import (DISABLED_FEATURES, ENABLED_FEATURES, PLAYWRIGHT_DISABLED_FEATURES,
                              PLAYWRIGHT_ENABLED_FEATURES, Browser, default_browser)
 
@@ -78,8 +78,9 @@ async def _full_page(browser: Browser) -> Image.Image:
         ctx = await browser.context()
         page = await ctx.new_page()
         await page.set_content(_TALL)
-        png = await screenshot.take(page, await ctx.new_cdp_session(page), mask="input[type=password]")
-        return Image.open(io.BytesIO(png)).convert("RGB")
+        shot = await masking.take(page, await ctx.new_cdp_session(page), {})
+        assert len(shot.masked) == 80  # every password field
+        return Image.open(io.BytesIO(shot.png)).convert("RGB")
     finally:
         await browser.close()
 
