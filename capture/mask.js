@@ -187,13 +187,20 @@ function (opts) {
     for (const el of root.querySelectorAll("[data-btc-secret]")) add(el, doc, where, "secret field", el.getAttribute("data-btc-label"), false);
   }
 
-  const rectsOf = (node) => {
-    if (node.nodeType === 3) { const r = (node.ownerDocument || document).createRange(); r.selectNodeContents(node); return [...r.getClientRects()]; }
-    return [...node.getClientRects()];
+  // Controls and blacked-out parts by their box; text by its line boxes (a value in a wide cell is masked,
+  // not the whole row).
+  const rectsOf = (t) => {
+    const node = t.node;
+    if (node.nodeType === 1 && (t.black || node.matches("input,textarea,select,iframe,frame,object,embed"))) {
+      return [...node.getClientRects()];
+    }
+    const r = (node.ownerDocument || document).createRange();
+    r.selectNodeContents(node);
+    return [...r.getClientRects()];
   };
   const boxes = [];
   for (const t of targets) {
-    for (const r of rectsOf(t.node)) {
+    for (const r of rectsOf(t)) {
       if (!r.width || !r.height) continue;
       boxes.push({ doc: t.doc, black: t.black, x: Math.round(r.left), y: Math.round(r.top), w: Math.round(r.width), h: Math.round(r.height) });
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from capture.ocr_text import fold, visual_rows
+from capture.ocr_text import TextIndex, fold, visual_rows
 from capture.records import REDACTED
 
 MAX_LABEL_WORDS = 6
@@ -88,9 +88,14 @@ def redact_words(words: list[dict[str, Any]], known: Iterable[str], labels: Secr
 
 
 def shows_secret(text: str, known: Iterable[str]) -> bool:
-    """Does this OCR text show a known secret, exactly or as tesseract misreads it?"""
-    if any(v and v in text for v in known):
+    """Does this OCR text show a known secret, exactly or as tesseract misreads it (confusable glyphs, and for
+    long values one slipped glyph pair, as the legibility check allows)?"""
+    known = [v for v in known if v]
+    if any(v in text for v in known):
         return True
     secrets = _folded(known)
     tokens = [t for t in (fold(w) for w in text.split()) if t]
-    return bool(secrets) and bool(_hits(tokens, secrets))
+    if secrets and _hits(tokens, secrets):
+        return True
+    index = TextIndex(text)
+    return any(index.has(v) for v in known if len(fold(v)) >= 16)

@@ -15,7 +15,8 @@ from fixtures.inventory import write_inventory
 
 
 def capture(sim: Any, folder: Path, *, ocr: Any = None, render: bool = False, env_extra: dict[str, str] | None = None,
-            monkeypatch: Any = None, names: list[str] | None = None, **inventory: Any) -> tuple[Any, dict[str, str]]:
+            monkeypatch: Any = None, names: list[str] | None = None, layers: Any = None,
+            **inventory: Any) -> tuple[Any, dict[str, str]]:
     """Capture every appliance of a running simulator into folder; returns (RunOutcome, secret env)."""
     inv_path, env = write_inventory(sim.info(), folder, **inventory)
     env.update(env_extra or {})
@@ -23,7 +24,8 @@ def capture(sim: Any, folder: Path, *, ocr: Any = None, render: bool = False, en
     os.environ.update(env)
     try:
         inv = config.load(inv_path)
-        outcome = run_async(runapp.run(inv, Options(ocr=ocr), redactor=Redactor(), render=render, names=names))
+        opts = Options(ocr=ocr) if layers is None else Options(ocr=ocr, layers=layers)
+        outcome = run_async(runapp.run(inv, opts, redactor=Redactor(), render=render, names=names))
     finally:
         for k, v in old.items():
             if v is None:
