@@ -33,7 +33,7 @@ function (opts) {
     if (!node || seen.has(node)) return;
     seen.add(node);
     targets.push({ node, doc, black: !!black });
-    ledger.push({ where, why, label: label ? clean(label).slice(0, 80) : "" });
+    if (!black) ledger.push({ where, why, label: label ? clean(label).slice(0, 80) : "" }); // gaps are listed apart
   };
 
   const textOf = (el) => {

@@ -170,6 +170,9 @@ class Runner:
         if self.opt.resume:
             plan = resume.keep_verified(ctx, plan)
         ctx.on_page = self._on_page(ctx, pending)
+        for rec in list(snap.pages):  # kept by --resume before OCR could check them: checked now (layer 4)
+            if self.opt.ocr is not None and rec.ocr is None and rec.status == "ok" and rec.screenshot:
+                postprocess.submit_ocr(ctx, self.opt.ocr, rec.flow, rec.screenshot, pending)
         self.opt.progress.start(app.name, sum(len(v) for v in plan.values()))
         try:
             outcomes = await asyncio.gather(*(self._interface(browser, ctx, iface, steps, labels, slots)

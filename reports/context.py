@@ -156,12 +156,38 @@ def pages(folder: Path, snap: Snapshot) -> list[dict[str, Any]]:
             f"{round(leg * 100)}% of {rec.ocr.checked} values seen in the screenshot by OCR"
             + (" — flagged" if rec.ocr.flagged else ""),
             "shot": screenshot(folder, rec.screenshot),
+            "secrets": secret_ledger(rec.masking),
             "failure_shots": [{"href": view.href(folder, f.screenshot), "error": f.error} for f in snap.failures
                               if f.step == rec.flow and f.screenshot],
             "sections": [{"title": s.title.split("::")[-1].strip() or "(untitled section)", "text": s.text,
                           "rows": [(f.label, *view.shown(f)) for f in s.fields],
                           "tables": [view.clean_table(t) for t in s.tables]} for s in rec.sections],
         })
+    return out
+
+
+def secret_ledger(m: Any) -> list[str]:
+    """What was done to keep this page's secrets out of the dossier, and why, without any value."""
+    if m is None:
+        return []
+    out = []
+    if m.masked:
+        items = [f"{x.label or '(no label)'}: {x.why}" + ("" if x.where == "page" else f", in the {x.where.split(' › ', 1)[-1]}")
+                 for x in m.masked]
+        out.append(f"Masked before the screenshot ({len(items)}): " + "; ".join(dict.fromkeys(items)))
+    else:
+        out.append("Nothing on this page needed a mask.")
+    for g in m.gaps:
+        out.append(f"Blacked out whole, not inspected: {g.what}" + ("" if g.where == "page" else f" (in the {g.where})"))
+    if m.attempts > 1:
+        out.append(f"The page changed after masking; shot again until the masks held ({m.attempts} shots).")
+    if m.ocr_checked and not m.withheld:
+        out.append("The screenshot's OCR was searched for every value known to be secret: none was readable.")
+    if m.ocr_redacted:
+        out.append(f"{m.ocr_redacted} OCR word(s) redacted (after a secret label, or a known secret).")
+    out += [f"Withheld: {w}" for w in m.withheld]
+    if m.layers_off:
+        out.append("Secret layers switched off for this run (test only): " + ", ".join(m.layers_off))
     return out
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import subprocess
 import stat
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from fixtures.inventory import write_inventory
 
 def capture(sim: Any, folder: Path, *, ocr: Any = None, render: bool = False, env_extra: dict[str, str] | None = None,
             monkeypatch: Any = None, names: list[str] | None = None, layers: Any = None,
-            **inventory: Any) -> tuple[Any, dict[str, str]]:
+            redactor: Redactor | None = None, **inventory: Any) -> tuple[Any, dict[str, str]]:
     """Capture every appliance of a running simulator into folder; returns (RunOutcome, secret env)."""
     inv_path, env = write_inventory(sim.info(), folder, **inventory)
     env.update(env_extra or {})
@@ -25,7 +27,7 @@ def capture(sim: Any, folder: Path, *, ocr: Any = None, render: bool = False, en
     try:
         inv = config.load(inv_path)
         opts = Options(ocr=ocr) if layers is None else Options(ocr=ocr, layers=layers)
-        outcome = run_async(runapp.run(inv, opts, redactor=Redactor(), render=render, names=names))
+        outcome = run_async(runapp.run(inv, opts, redactor=redactor or Redactor(), render=render, names=names))
     finally:
         for k, v in old.items():
             if v is None:
@@ -84,3 +86,44 @@ def modes(root: Path) -> list[str]:
 def values(snap: Any, flow: str) -> dict[str, str]:
     rec = snap.page(flow)
     return {f.label: f.value for s in rec.sections for f in s.fields} if rec else {}
+
+
+CANARY = re.compile(r"c\s*a\s*n\s*a\s*r\s*[yv]", re.I)  # every simulator canary starts with CANARY
+
+
+def read_pdfs(root: Path) -> dict[Path, str]:
+    """The text of every PDF under root (pdftotext)."""
+    import simhelpers
+
+    simhelpers.require_tool("pdftotext")
+    return {p: subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True,
+                              check=True).stdout for p in root.rglob("*.pdf")}
+
+
+def read_images(root: Path, pool: Any) -> dict[Path, str]:
+    """What tesseract reads on every image under root (screenshots, failure shots, diff overlays)."""
+    paths = sorted(p for p in root.rglob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
+    return {p: out.text for p, out in zip(paths, pool.map(paths))}
+
+
+def text_leaks(texts: dict[Any, str], secrets: list[str]) -> list[str]:
+    """Where a secret shows in these texts: exactly, as OCR misreads it, or as any canary's marker."""
+    from capture.ocr_text import TextIndex
+
+    hits = []
+    for where, text in texts.items():
+        index = TextIndex(text)
+        for s in secrets:
+            if s in text or (len(s) >= 16 and index.has(s)):
+                hits.append(f"{where}: {s[:6]}…")
+        if CANARY.search(text):
+            hits.append(f"{where}: canary marker")
+    return hits
+
+
+def full_sweep(root: Path, secrets: list[str], pool: Any, *, logs: str = "", images: bool = True) -> list[str]:
+    """Every output: file bytes, PDF text, logs and (with images) the OCR of every image."""
+    hits = sweep(root, secrets) + text_leaks(read_pdfs(root), secrets) + text_leaks({"logs": logs}, secrets)
+    if images:
+        hits += text_leaks(read_images(root, pool), secrets)
+    return hits

@@ -87,7 +87,7 @@ def test_every_construct_is_masked_and_nothing_harmless(tmp_path: Path) -> None:
     assert not {"Frankfurt Row C", "90 days", "14", "Rack 77"} & set(shot.values)
     whys = {(m["where"], m["why"]) for m in shot.masked}
     assert ("page › frame", "secret label") in whys and ("page › shadow root", "secret label") in whys
-    assert ("page", "known secret value") in whys and ("page", "closed shadow root (blacked out)") in whys
+    assert ("page", "known secret value") in whys
     assert sorted(g["what"] for g in shot.gaps) == ["closed shadow root", "frame that cannot be inspected (another origin)"]
     assert not any(SECRETS[k] in str(shot.masked) for k in SECRETS)  # the ledger holds no value
 
