@@ -150,9 +150,15 @@ function (opts) {
       const t = norm(n.textContent);
       if (!t) continue;
       const m = t.match(/^(.{1,60}?)\s*[:=]\s+(\S.{0,300})$/);
+      const next = n.nextSibling;
       if (m && secretText(m[1], 6)) {
         found.add(m[2].trim());
         add(n, doc, where, "text after a secret label", m[1], false);
+      } else if (secretText(t, 6) && next && norm(next.textContent) && !(next.nodeType === 1 &&
+                 next.matches("input,select,textarea,button,a,h1,h2,h3,h4,h5,h6,div,p,table,section,fieldset"))) {
+        // "Community <code>public</code>": a label, and its value inline right after it.
+        found.add(norm(next.textContent));
+        add(next, doc, where, "text after a secret label", t, false);
       } else if (hasKnown(t)) {
         add(n, doc, where, "known secret value", "", false);
       }

@@ -84,7 +84,7 @@ class Shot:
     attempts: int = 1
 
 
-def _looks_secret(value: str) -> bool:
+def looks_secret(value: str) -> bool:
     """A value worth redacting everywhere: not a placeholder such as 'Not set' or a row of bullets."""
     v = value.strip()
     return len(v) >= 4 and v.lower() not in _PLACEHOLDERS and bool(v.strip("*•●·∙◦ .-_"))
@@ -138,7 +138,7 @@ async def take(page: Any, cdp: Any, opts: dict[str, Any], *, full_page: bool = T
         png = await asyncio.wait_for(screenshot.capture(cdp, before, full_page), timeout_s)
         values += hidden + before["values"]
         shot = Shot(png, masked=before["ledger"] if layers.mask else [], gaps=before["gaps"],
-                    values=[v for v in dict.fromkeys(values) if _looks_secret(v)], attempts=attempt)
+                    values=[v for v in dict.fromkeys(values) if looks_secret(v)], attempts=attempt)
         if not layers.settle:
             return shot
         closed_after, _ = await _closed_roots(cdp, args)

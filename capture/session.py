@@ -17,6 +17,7 @@ from capture.navigate import LOGIN_STATES, Navigator
 from capture.errors import CaptureError, DownloadError, NavigationError, SessionBounced
 from capture.guard import Guard
 from capture.layers import ALL, Layers
+from capture.ocr_redact import SecretLabels, redact_line
 from capture.records import Gap, Masked, Masking, PageRecord, Section
 from capture.redact import Redactor
 from capture.store import Store
@@ -184,6 +185,13 @@ class Session:
         x = await extract.extract(self.page, self.labels, extra_secret=list(page.secret_labels), page_title=page.title,
                                   prepare=True)
         self.redactor.add(*x.secrets)
+        if self.layers.redact:  # layer 3 by label: loose text such as "Community public" that was no field
+            secret_labels = SecretLabels(self.labels.secret_patterns, self.labels.not_secret)
+            for sec in x.sections:
+                for i, line in enumerate(sec.text):
+                    sec.text[i], value = redact_line(line, secret_labels)
+                    if value and masking.looks_secret(value):
+                        self.redactor.add(value)
         x.sections = [Section.model_validate(self.redactor.scrub_obj(s.model_dump())) for s in x.sections]
         return x
 

@@ -124,6 +124,8 @@ def text_leaks(texts: dict[Any, str], secrets: list[str]) -> list[str]:
 def full_sweep(root: Path, secrets: list[str], pool: Any, *, logs: str = "", images: bool = True) -> list[str]:
     """Every output: file bytes, PDF text, logs and (with images) the OCR of every image."""
     hits = sweep(root, secrets) + text_leaks(read_pdfs(root), secrets) + text_leaks({"logs": logs}, secrets)
+    texts = {p: p.read_text(errors="replace") for p in root.rglob("*") if p.suffix in (".json", ".html", ".txt", ".log")}
+    hits += [f"{p}: canary marker" for p, t in texts.items() if CANARY.search(t)]  # a piece of a secret, too
     if images:
         hits += text_leaks(read_images(root, pool), secrets)
     return hits

@@ -22,7 +22,7 @@ SECRETS = {  # the value each construct holds, as the page shows it
     "label_for": "CANARYone1", "aria_label": "CANARYtwo2", "labelledby": "CANARYthree3", "name_attr": "CANARYfour4",
     "row_header": "CANARYfive5", "dl": "CANARYsix6", "colon_text": "CANARYseven7", "label_box": "CANARYeight8",
     "known": "CANARYnine9", "open_shadow": "CANARYten10", "closed_shadow": "CANARYeleven11",
-    "frame": "CANARYtwelve12", "column": "CANARYfourteen14",
+    "frame": "CANARYtwelve12", "column": "CANARYfourteen14", "inline": "CANARYfifteen15",
 }
 PAGE = f"""<!DOCTYPE html><html><head><style>body{{font:16px sans-serif;margin:20px}} input{{width:320px;font:16px sans-serif}}
  .row{{margin:8px 0}} td,th{{padding:4px 12px;text-align:left}} iframe{{border:0;width:600px;height:70px}}</style></head><body>
@@ -36,6 +36,7 @@ PAGE = f"""<!DOCTYPE html><html><head><style>body{{font:16px sans-serif;margin:2
 <p>Shared secret: {SECRETS['colon_text']}</p>
 <div><div><b>Password</b></div><div>{SECRETS['label_box']}</div></div>
 <p>The string {SECRETS['known']} appears in prose.</p>
+<p>Community <code>{SECRETS['inline']}</code></p>
 <div class="row"><label for="loc">System Location</label> <input id="loc" value="Frankfurt Row C"></div>
 <div class="row"><label for="min">Minimum Password Length</label> <input id="min" value="14"></div>
 <table><thead><tr><th>Name</th><th>Community</th><th>Location</th></tr></thead>
