@@ -262,6 +262,8 @@ class Session:
             rec.screenshot, rec.screenshot_sha256, shot = await self.screenshot(f"pages/{page.flow}.png",
                                                                                page.secret_labels)
             rec.masking = self.ledger(shot)
+            # The mask scan may have found secrets extraction did not understand: scrub the record again.
+            rec.sections = [Section.model_validate(self.redactor.scrub_obj(s.model_dump())) for s in rec.sections]
         except Exception as e:
             return await self._failed(page, e)
         rec.notes = [n for n in self.notes if n.startswith(page.title)]

@@ -19,16 +19,18 @@
   const CONTROL = "input,select,textarea";
   const INLINE = new Set(["SPAN", "B", "STRONG", "EM", "I", "A", "CODE", "SMALL", "LABEL", "ABBR", "TIME", "BR",
     "IMG", "SUP", "SUB", "U", "FONT", "KBD", "SAMP", "VAR", "MARK", "Q", "CITE", "S", "WBR", "TT"]);
+  // Elements of a same-origin frame belong to another window: no instanceof, and its own getComputedStyle.
+  const styleOf = (el) => (el.ownerDocument.defaultView || window).getComputedStyle(el);
   const visible = (el) => {
-    if (!(el instanceof Element)) return false;
+    if (!el || el.nodeType !== 1) return false;
     if (el.checkVisibility) return el.checkVisibility({ visibilityProperty: true });
-    const s = getComputedStyle(el);
+    const s = styleOf(el);
     return s.display !== "none" && s.visibility !== "hidden" && el.getClientRects().length > 0;
   };
   const pageChrome = (el) => {
     // Page-level header/footer (banner, copyright) is chrome; a <header> inside a section is content.
     if (!el.matches("header,footer,[role=banner],[role=contentinfo]")) return false;
-    return !el.parentElement.closest("main,article,section,form,fieldset,[role=main]");
+    return !(el.parentElement && el.parentElement.closest("main,article,section,form,fieldset,[role=main]"));
   };
   const menuList = (el) => {
     // A list whose every item is a single link is a menu or a tab bar, not content.
@@ -50,9 +52,11 @@
   const sections = [];
   let cur = { title: opts.pageTitle || "", fields: [], tables: [], text: [] };
   sections.push(cur);
+  let opened = 0; // headings met so far
   const open = (title) => {
     title = norm(title);
     if (!title) return;
+    opened++;
     if (!cur.fields.length && !cur.tables.length && !cur.text.length && sections.length > 1) {
       cur.title = title; // consecutive headings: the nearer one names the section
       return;
@@ -127,7 +131,7 @@
     }
     const by = el.getAttribute("aria-labelledby");
     if (by) {
-      const t = by.split(/\s+/).map((id) => textOf(document.getElementById(id))).filter(Boolean).join(" ");
+      const t = by.split(/\s+/).map((id) => textOf(el.getRootNode().getElementById(id))).filter(Boolean).join(" ");
       if (t) return t;
     }
     if (el.getAttribute("aria-label")) return norm(el.getAttribute("aria-label"));
@@ -163,7 +167,7 @@
   };
   const radioGroup = (el, sink) => {
     const name = el.name;
-    const group = name ? [...document.querySelectorAll("input[type=radio]")].filter((r) => r.name === name && visible(r)) : [el];
+    const group = name ? [...el.getRootNode().querySelectorAll("input[type=radio]")].filter((r) => r.name === name && visible(r)) : [el];
     group.forEach((r) => handled.add(r));
     const fs = el.closest("fieldset");
     let label = (fs && fs.querySelector("legend") && textOf(fs.querySelector("legend"))) || rowLabel(el);
@@ -225,7 +229,7 @@
     else {
       // Older pages: a first row of bold <td>s. (A label/value table has bold labels but plain values.)
       const bold = (r) => cells(r).length > 1 && cells(r).every((c) => !c.querySelector(CONTROL) &&
-        (!textOf(c) || parseInt(getComputedStyle(c.querySelector("b,strong") || c).fontWeight, 10) >= 600));
+        (!textOf(c) || parseInt(styleOf(c.querySelector("b,strong") || c).fontWeight, 10) >= 600));
       if (rows.length > 1 && bold(rows[0]) && (cells(rows[0]).length > 2 || !bold(rows[1]))) headerRow = rows[0];
     }
     const body = rows.filter((r) => r !== headerRow && !(table.tHead && r.parentElement === table.tHead));
@@ -287,7 +291,7 @@
 
   const inlineOnly = (el) => [...el.children].every((c) => INLINE.has(c.tagName) && inlineOnly(c)) && !el.querySelector(CONTROL);
   const labelLike = (el) => el.matches("label,strong,b,th,dt,.label") || /[:：]\s*$/.test(el.innerText || "") ||
-    parseInt(getComputedStyle(el).fontWeight, 10) >= 600;
+    parseInt(styleOf(el).fontWeight, 10) >= 600;
   const addText = (t) => {
     t = norm(t);
     if (!t || !/[\p{L}\p{N}]/u.test(t)) return; // separators such as "|" are not content
@@ -312,12 +316,27 @@
     return [a, b, kids[1]];
   };
 
+  // A frame or shadow root is a group of its own: a heading inside it does not title what follows it.
+  const nested = (nodes) => {
+    const title = cur.title, before = opened;
+    nodes.forEach(walk);
+    if (opened !== before) { cur = { title, fields: [], tables: [], text: [] }; sections.push(cur); }
+  };
   const walk = (el) => {
     if (consumed.has(el) || inChrome(el)) return;
     if (el.nodeType === 3) { addText(el.textContent); return; }
     if (el.nodeType !== 1 || el.matches(SKIP) || pageChrome(el) || menuList(el) || !visible(el)) return;
     const tag = el.tagName;
     if (el.hasAttribute("data-btc-skip")) return;
+    // Frames and shadow roots are part of the page: what they show is read where it stands.
+    if (tag === "IFRAME" || tag === "FRAME") {
+      let d = null;
+      try { d = el.contentDocument; } catch (e) { d = null; }
+      if (d && d.body) nested([...d.body.childNodes]);
+      return;
+    }
+    if (el.shadowRoot) { nested([...el.shadowRoot.childNodes]); return; }
+    if (tag === "SLOT") { el.assignedNodes({ flatten: true }).forEach(walk); return; }
     if (/^H[1-6]$/.test(tag) || el.getAttribute("role") === "heading" || tag === "LEGEND") { open(textOf(el)); return; }
     if (tag === "TABLE" && menuTable(el)) return;
     if (tag === "TABLE") { if (isLayout(el)) [...el.querySelectorAll("td,th")].filter((c) => c.closest("table") === el).forEach((c) => [...c.childNodes].forEach(walk)); else doTable(el); return; }
