@@ -1,4 +1,4 @@
-"""The built wheel on its own: installed into a fresh venv outside the checkout, it runs demo, simulate, flows, verify."""
+"""The built wheel on its own: in a fresh venv outside the checkout it runs demo, simulate, flows, verify, doctor."""
 from __future__ import annotations
 
 import json
@@ -101,6 +101,13 @@ def test_the_installed_package_is_imported_from_the_venv_not_the_checkout(instal
         assert where != ROOT and not (where / "capture" / "cli.py").is_file() or where == installed["purelib"], entry
     assert data["version"] == "0.1.0"
     assert bt(installed, "--version").stdout.strip().endswith("0.1.0")
+
+
+def test_doctor_finds_everything(installed: dict[str, Path]) -> None:
+    simhelpers.require_tool(simhelpers.CHROMIUM)
+    p = bt(installed, "doctor", "-o", "out")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "✗" not in p.stdout and "✓ browser: Chromium" in p.stdout and "✓ output: " in p.stdout
 
 
 def test_flows_lists_both_interfaces(installed: dict[str, Path]) -> None:
