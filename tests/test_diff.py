@@ -1,9 +1,10 @@
-"""`bt-capture diff` on real captures of the simulator: a consistent pair, a drifted pair, an upgrade that drops syslog."""
+"""`bt-capture diff` on real simulator captures: a consistent pair, drift, an upgrade dropping syslog, a missing page."""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -11,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 import simhelpers
+from capture.app import RunOutcome
 from capture.records import Snapshot
+from reports import binder, context, diff_output, view, visual
 from reports import diff as rdiff
-from reports import diff_output, visual
 from reports.cli_diff import diff_cmd
 
 pytestmark = pytest.mark.xdist_group("diff")
@@ -229,6 +231,16 @@ def test_pages_missing_on_both_sides_are_named_and_never_called_consistent(cases
     assert "Not comparable" in pdf_text and "consistent" not in pdf_text.replace("\n", " ").split("Must match")[0]
     text = CliRunner().invoke(diff_cmd, [str(a), str(b), "-o", str(tmp_path), "--no-pdf", "--no-visual"])
     assert text.exit_code == 1 and "verdict: not comparable" in text.output, text.output
+    # The binder and the dossier say so too, from the same summary the run hands them.
+    index = binder.render_html([a, b], [data], tmp_path).read_text()
+    assert "0, not comparable" in index and data["verdict"] in html_unescape(index)
+    snap = rdiff.load_snapshot(a)
+    peer = view.peer(a, snap, [data])
+    assert peer is not None and not peer.comparable
+    alert = [w for w in context.warnings(snap, False, peer) if "failover peer" in w["text"]]
+    assert [w["level"] for w in alert] == ["warn"] and "not comparable" in alert[0]["text"]
+    outcome = RunOutcome(results=[], diffs=[data])
+    assert outcome.exit_code == 1
 
 
 def test_a_page_missing_on_one_side_is_named_beside_the_differences(cases: dict[str, Any], tmp_path: Path) -> None:
