@@ -61,8 +61,8 @@ class DiffResult:
 
     @property
     def comparable(self) -> bool:
-        """Both snapshots hold every page either holds, and neither capture had a failed step."""
-        return not self.not_compared and not any(self.failed_steps.values())
+        """Both snapshots hold every page either holds (at least one), and neither capture had a failed step."""
+        return bool(self.pages) and not self.not_compared and not any(self.failed_steps.values())
 
     @property
     def verdict(self) -> str:
@@ -80,7 +80,7 @@ class DiffResult:
 
     def incomparable(self) -> str:
         """What could not be compared, in one line: the pages and on which side, and the failed steps."""
-        parts = []
+        parts = [] if self.pages else ["neither snapshot holds a page"]
         if self.not_compared:
             by_side: dict[str, list[str]] = {}
             for title, sides in self.not_compared.items():

@@ -255,3 +255,12 @@ def test_a_page_missing_on_one_side_is_named_beside_the_differences(cases: dict[
     assert result.must_match and result.verdict.startswith(f"{len(result.must_match)} must-match field")
     assert result.verdict.endswith(f"not comparable: 1 of {len(result.pages)} pages not captured (on bt2: Networking > SNMP); "
                                    "failed steps: 1 on bt2 (appliance.networking.snmp)"), result.verdict
+
+
+def test_two_snapshots_without_pages_are_not_consistent() -> None:
+    """A capture that stopped before its first page (and so has nothing to disagree about) proves nothing."""
+    a = Snapshot(name="a", label="bt1", appliance_hostname="bt1.example.test")
+    b = Snapshot(name="b", label="bt2", appliance_hostname="bt2.example.test")
+    result = rdiff.compare(a, b)
+    assert (result.mode, result.comparable) == ("peers", False)
+    assert result.verdict == "not comparable: neither snapshot holds a page"
