@@ -1,4 +1,5 @@
-# Two commands do everything: `make demo` and `make test`. Both install what is missing first.
+# Two commands do everything: `make demo` and `make test`. Both install what is missing first, quietly: one line
+# per set-up step taken; the details go to .setup.log, whose tail is shown when a step fails.
 .PHONY: setup demo test bench clean
 export OMP_THREAD_LIMIT := 1
 
@@ -6,11 +7,11 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	.venv/bin/bt-capture demo --out demo-out
+	@.venv/bin/bt-capture demo --out demo-out
 
 test: setup
 	@bash scripts/setup-bench.sh  # the suite runs a smoke pass of the benchmarks (shot-scraper included)
-	.venv/bin/python -m pytest -n 2 --dist loadgroup
+	@.venv/bin/python -m pytest -n 2 --dist loadgroup
 
 bench: setup
 	@bash scripts/setup-bench.sh

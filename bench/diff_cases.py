@@ -1,6 +1,6 @@
 """Capture the simulated cases `bt-capture diff` is tested and timed on: a failover pair, a drifted pair, an upgrade.
 
-Usage: python bench/diff_cases.py CASE OUT   (CASE: pair, drift, upgrade; add --ocr to OCR the screenshots)
+Usage: python bench/diff_cases.py CASE OUT   (CASE: pair, drift, upgrade, broken; add --ocr to OCR the screenshots)
 Prints the snapshot folders, one per line (for upgrade: before, then after).
 """
 from __future__ import annotations
@@ -11,10 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from fixtures.options import Faults
+
 CASES: dict[str, list[dict[str, Any]]] = {
     "pair": [dict(pair=True)],
     "drift": [dict(pair=True, drift=True)],
     "upgrade": [dict(version="23.3"), dict(version="25.1", drop_setting="syslog")],
+    "broken": [dict(pair=True, faults=Faults(http500_page="SNMP"))],  # a page neither peer could capture
 }
 
 

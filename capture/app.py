@@ -55,7 +55,8 @@ class RunOutcome:
 
     @property
     def exit_code(self) -> int:
-        codes = [r.exit_code for r in self.results] + [1 for d in self.diffs if d.get("must_match", 0)]
+        codes = [r.exit_code for r in self.results] + [1 for d in self.diffs if d.get("must_match", 0)
+                                                         or d.get("comparable") is False]
         return max(codes, default=0)
 
 

@@ -41,14 +41,16 @@ ENABLED_FEATURES = [f for f in PLAYWRIGHT_ENABLED_FEATURES if f != "CDPScreensho
 # what Playwright itself runs for headless Chromium. Measured here: ~40% less CPU per appliance than
 # /usr/bin/chromium --headless, and half the memory (docs/benchmarks.md); chromium is the fallback.
 HEADLESS_SHELL = Path("/usr/lib/chromium/chromium-headless-shell")
-FULL_CHROMIUM = Path("/usr/bin/chromium")
+FULL_CHROMIUM = Path("/usr/bin/chromium")  # also Arch's
+# Fedora's builds (packages chromium-headless and chromium), tried only where Debian's are absent.
+OTHER_BROWSERS = (Path("/usr/lib64/chromium-browser/headless_shell"), Path("/usr/bin/chromium-browser"))
 
 
 def default_browser() -> Path:
-    """$BTC_CHROMIUM, else the headless shell when installed, else /usr/bin/chromium."""
+    """$BTC_CHROMIUM, else the headless shell when installed, else /usr/bin/chromium (or Fedora's builds)."""
     if os.environ.get("BTC_CHROMIUM"):
         return Path(os.environ["BTC_CHROMIUM"])
-    for path in (HEADLESS_SHELL, FULL_CHROMIUM):
+    for path in (HEADLESS_SHELL, FULL_CHROMIUM, *OTHER_BROWSERS):
         if path.is_file() and os.access(path, os.X_OK):
             return path
     return FULL_CHROMIUM

@@ -43,6 +43,7 @@ def diff_row(d: dict[str, Any], root: Path) -> dict[str, Any]:
     link = d.get("html")
     return {"a": Path(str(d.get("a", "?"))).name, "b": Path(str(d.get("b", "?"))).name,
             "verdict": str(d.get("verdict", "")), "must_match": int(d.get("must_match") or 0),
+            "comparable": d.get("comparable") is not False,
             "html": _rel(Path(link), root) if link and Path(link).exists() else None,
             "pdf": _rel(Path(d["pdf"]), root) if d.get("pdf") and Path(d["pdf"]).exists() else None}
 
@@ -52,7 +53,7 @@ def render_html(folders: list[Path], diffs: list[dict[str, Any]], root: Path) ->
 
     root = Path(root)
     rows = [row(Path(f), root, diffs) for f in folders]
-    bad = sum(not r["ok"] for r in rows) + sum(1 for d in diffs if d.get("must_match"))
+    bad = sum(not r["ok"] for r in rows) + sum(1 for d in diffs if d.get("must_match") or d.get("comparable") is False)
     html = templates().get_template("binder.html.j2").render(
         rows=rows, diffs=[diff_row(d, root) for d in diffs], bad=bad, expiry_days=view.EXPIRY_DAYS,
         rendered=view.when(datetime.now(timezone.utc)), sites=sites(rows))

@@ -1,4 +1,4 @@
-"""`bt-capture diff A B`: compare two snapshot folders offline; exit 0 consistent, 1 must-match differences, 2 bad input."""
+"""`bt-capture diff A B`: compare two snapshot folders offline; exit 0 consistent, 1 differences or gaps, 2 bad input."""
 from __future__ import annotations
 
 import sys
@@ -31,7 +31,8 @@ def diff_cmd(a: Path, b: Path, mode: str, rules: Path | None, output: Path | Non
     must match, expected to differ, or volatile (ignored). Writes diff.json, diff.html,
     diff.pdf and screenshot overlays into OUTPUT/diff_A__B/.
     \b
-    Exit codes: 0 nothing that must match differs, 1 something does, 2 bad input.
+    Exit codes: 0 every page compared and nothing that must match differs; 1 something
+    does, or a page or step is missing on either side (named in the verdict); 2 bad input.
     """
     from flows.diffrules import DiffRules
     from reports import diff as rdiff
@@ -43,4 +44,4 @@ def diff_cmd(a: Path, b: Path, mode: str, rules: Path | None, output: Path | Non
     result, summary = rdiff.run_diff(a, b, output or a.resolve().parent, mode=mode, rules=rule_set,
                                      visual=not no_visual, pdf=not no_pdf)
     click.echo(rdiff.dumps(summary) if as_json else text_summary(result, summary))
-    sys.exit(1 if summary["must_match"] else 0)
+    sys.exit(1 if summary["must_match"] or not summary["comparable"] else 0)

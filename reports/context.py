@@ -68,6 +68,9 @@ def warnings(snap: Snapshot, partial: bool, peer: view.PeerView | None) -> list[
         if peer.must_match:
             out.append(_alert("error", f"Differs from the failover peer {peer.name} in settings that must match: "
                                        f"{peer.verdict}.", peer.diff_href or "", "peer diff"))
+        elif not peer.comparable:
+            out.append(_alert("warn", f"Could not be compared in full with the failover peer {peer.name}: "
+                                      f"{peer.verdict}.", peer.diff_href or "", "peer diff"))
         else:
             out.append(_alert("info", f"Compared with the failover peer {peer.name}: {peer.verdict or 'consistent'}.",
                               peer.diff_href or "", "peer diff"))

@@ -49,6 +49,8 @@ class DiffResult:
     pages: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     failover: dict[str, Any] = field(default_factory=dict)
+    not_compared: dict[str, list[str]] = field(default_factory=dict)  # page title -> labels it is missing on
+    failed_steps: dict[str, list[str]] = field(default_factory=dict)  # label -> steps that failed in its capture
 
     def of(self, cls: str) -> list[Difference]:
         return [d for d in self.differences if d.cls == cls]
@@ -58,20 +60,50 @@ class DiffResult:
         return self.of("must_match")
 
     @property
+    def comparable(self) -> bool:
+        """Both snapshots hold every page either holds (at least one), and neither capture had a failed step."""
+        return bool(self.pages) and not self.not_compared and not any(self.failed_steps.values())
+
+    @property
     def verdict(self) -> str:
         n = len(self.must_match)
-        if n == 0:
+        if n == 0 and self.comparable:
             return "the peers are consistent" if self.mode == "peers" else "the upgrade kept every must-match setting"
         dropped = sum(1 for d in self.must_match if d.change == "dropped")
         extra = f" ({dropped} dropped by the upgrade)" if dropped else ""
-        return f"{n} must-match field{'s' if n != 1 else ''} differ{'s' if n == 1 else ''}{extra}"
+        differ = f"{n} must-match field{'s' if n != 1 else ''} differ{'s' if n == 1 else ''}{extra}"
+        if self.comparable:
+            return differ
+        # Two snapshots that lack pages or steps are not alike: never call them consistent.
+        gap = f"not comparable: {self.incomparable()}"
+        return f"{differ}; {gap}" if n else gap
+
+    def incomparable(self) -> str:
+        """What could not be compared, in one line: the pages and on which side, and the failed steps."""
+        parts = [] if self.pages else ["neither snapshot holds a page"]
+        if self.not_compared:
+            by_side: dict[str, list[str]] = {}
+            for title, sides in self.not_compared.items():
+                by_side.setdefault(" and ".join(sides), []).append(title)
+            pages = "; ".join(f"on {side}: {_names(titles)}" for side, titles in by_side.items())
+            n = len(self.not_compared)
+            parts.append(f"{n} of {len(self.pages)} page{'s' if len(self.pages) != 1 else ''} not captured ({pages})")
+        failed = [f"{len(steps)} on {label} ({_names(steps)})" for label, steps in self.failed_steps.items() if steps]
+        if failed:
+            parts.append("failed steps: " + ", ".join(failed))
+        return "; ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         return {"a": self.a, "b": self.b, "a_snapshot": self.a_name, "b_snapshot": self.b_name, "mode": self.mode,
                 "mode_reason": self.mode_reason, "verdict": self.verdict, "must_match": len(self.must_match),
                 "expected": len(self.of("expected")), "volatile": len(self.of("volatile")),
                 "differences": [d.to_dict() for d in self.differences], "pages": self.pages,
-                "warnings": self.warnings, "failover": self.failover}
+                "warnings": self.warnings, "failover": self.failover, "comparable": self.comparable,
+                "not_compared": self.not_compared, "failed_steps": self.failed_steps}
+
+
+def _names(items: list[str], n: int = 4) -> str:
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
 
 
 class _Emitter:
@@ -165,6 +197,7 @@ def compare(a: Snapshot | SnapView, b: Snapshot | SnapView, *, mode: str = "auto
         res.pages.append(row)
         if not (pa and pb and pa.status == "ok" and pb.status == "ok"):
             missing = [lbl for lbl, p in ((la, pa), (lb, pb)) if not (p and p.status == "ok")]
+            res.not_compared[titles[flow]] = missing
             res.warnings.append(f"{titles[flow]}: not captured on {' and '.join(missing)}; not compared")
             continue
         names = (va.own_names, vb.own_names) if mode == "peers" and rules.own_name(flow) else None
@@ -172,6 +205,8 @@ def compare(a: Snapshot | SnapView, b: Snapshot | SnapView, *, mode: str = "auto
         row["compared"] = _compare_items(em, flow, pa, pb, names, rules)
         TableDiff(flow, rules, em, names).compare(pa.tables, pb.tables)
         row["differences"] = len(em.out) - start
+    for lbl, snap in ((la, va.snapshot), (lb, vb.snapshot)):
+        res.failed_steps[lbl] = list(dict.fromkeys(f.step for f in snap.failures))
     res.differences = em.out
     for d in res.differences:
         if d.cls == "must_match":
@@ -243,6 +278,8 @@ def summary(result: DiffResult, paths: dict[str, Any]) -> dict[str, Any]:
     return {"a": result.a, "b": result.b, "a_snapshot": result.a_name, "b_snapshot": result.b_name,
             "mode": result.mode, "verdict": result.verdict,
             "must_match": len(result.must_match), "expected": len(result.of("expected")),
+            "comparable": result.comparable, "not_compared": result.not_compared,
+            "failed_steps": result.failed_steps,
             "html": str(paths.get("html") or ""), "json": str(paths.get("json") or ""),
             "pdf": str(paths.get("pdf") or ""),
             "differences": [{k: v for k, v in d.to_dict().items() if k in ("flow", "section", "label", "a", "b",

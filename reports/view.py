@@ -201,6 +201,7 @@ class PeerView:
     must_match: int
     diff_href: str | None
     differences: list[dict[str, Any]] = field(default_factory=list)
+    comparable: bool = True  # False: a page or step was missing on either side, so "consistent" is unproven
 
 
 def _same(x: Any, folder: Path, snap: Snapshot) -> bool:
@@ -225,7 +226,8 @@ def peer(folder: Path, snap: Snapshot, diffs: list[dict[str, Any]] | None) -> Pe
         if not (mine[0] or mine[1]):  # this snapshot is the diff's b side: show its own values first
             rows = [{**r, "a": r["b"], "b": r["a"]} for r in rows]
         return PeerView(Path(str(other)).name if other else "peer", str(d.get("verdict", "")),
-                        int(d.get("must_match") or 0), rel and "/".join(quote(p) for p in Path(rel).parts), rows)
+                        int(d.get("must_match") or 0), rel and "/".join(quote(p) for p in Path(rel).parts), rows,
+                        d.get("comparable") is not False)
     if snap.peer:
         p = snap.peer
         return PeerView(p.name, p.verdict or "", p.must_match, p.diff_html, list(p.differences))

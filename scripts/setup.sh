@@ -1,34 +1,44 @@
 #!/usr/bin/env bash
 # Install what is missing for bt-capture on Debian: system packages, then the .venv.
 # Safe to re-run: each step checks first. Runs non-interactively (CI has no stdin).
+# Quiet: one line per step taken; the details go to .setup.log, shown (its tail) only when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/steps.sh
 
 need=()
 command -v chromium  >/dev/null 2>&1 || need+=(chromium)
 [ -x /usr/lib/chromium/chromium-headless-shell ] || need+=(chromium-headless-shell)
 command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+[ -n "$(find /usr/share -path '*tessdata/eng.traineddata' -print -quit 2>/dev/null)" ] || need+=(tesseract-ocr-eng)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v openssl   >/dev/null 2>&1 || need+=(openssl)
 command -v curl      >/dev/null 2>&1 || need+=(curl)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -d /usr/share/fonts/truetype/liberation2 ] || [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation2)
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  # && throughout: `step` runs this in an || list, where set -e does not stop at a failed command.
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update &&
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
+}
 if [ ${#need[@]} -gt 0 ]; then
-  echo "setup: installing system packages: ${need[*]}" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" </dev/null >/dev/null
+  step setup "system packages: apt-get install ${need[*]}" apt_install "${need[@]}"
 fi
 
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
+  step setup "virtual environment: .venv ($("$PY" --version 2>&1))" "$PY" -m venv .venv
 fi
+
+pip_install() {
+  .venv/bin/python -m pip install --upgrade pip &&
+    .venv/bin/python -m pip install -e ".[dev]"
+}
 stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "setup: installing Python packages into .venv" >&2
-  .venv/bin/python -m pip install -q --upgrade pip </dev/null >/dev/null
-  .venv/bin/python -m pip install -q -e ".[dev]" </dev/null 2>&1 | { grep -vE "^WARNING: Location|^\s*$" || true; }
+  step setup "Python packages: bt-capture (editable) and its dev extras into .venv" pip_install
   touch "$stamp"
 fi

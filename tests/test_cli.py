@@ -163,15 +163,3 @@ def test_ctrl_c_leaves_nothing_looking_complete(sim: Simulator, tmp_path: Path) 
     # Only the hidden .partial folder: no snapshot folder pretends to be finished.
     assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == []
     assert not list(out.rglob("manifest.json"))
-
-
-def test_demo_writes_everything_where_it_says(tmp_path: Path) -> None:
-    """`make demo`'s command, with a relative --out: both dossiers, the diff and the binder, at the paths printed."""
-    p = bt(["demo", "--out", "demo-out"], cwd=tmp_path, timeout=300)
-    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
-    snaps = tmp_path / "demo-out" / "snapshots"
-    assert len(list(snaps.glob("*/dossier.pdf"))) == 2 and (snaps / "index.html").is_file()
-    assert (snaps / "diff_bt1__bt2" / "diff.pdf").is_file()
-    shown = re.findall(r"(\S+\.html)", p.stdout)
-    assert len(shown) == 4 and all((tmp_path / s).is_file() for s in shown), p.stdout
-    assert "destructive actions seen by the simulator: 0" in p.stdout

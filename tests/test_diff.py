@@ -1,9 +1,10 @@
-"""`bt-capture diff` on real captures of the simulator: a consistent pair, a drifted pair, an upgrade that drops syslog."""
+"""`bt-capture diff` on real simulator captures: a consistent pair, drift, an upgrade dropping syslog, a missing page."""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -11,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 import simhelpers
+from capture.app import RunOutcome
 from capture.records import Snapshot
+from reports import binder, context, diff_output, view, visual
 from reports import diff as rdiff
-from reports import diff_output, visual
 from reports.cli_diff import diff_cmd
 
 pytestmark = pytest.mark.xdist_group("diff")
@@ -30,10 +32,10 @@ def _subprocess_case(case: str, out: Path) -> subprocess.Popen[str]:
 
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The three captures at once: drift and upgrade in their own processes (own secrets), the pair in here."""
+    """The four captures at once: drift, upgrade and broken in their own processes (own secrets), the pair in here."""
     simhelpers.require_tool(simhelpers.CHROMIUM)
     root = tmp_path_factory.mktemp("diff")
-    procs = {c: _subprocess_case(c, root / c) for c in ("drift", "upgrade")}
+    procs = {c: _subprocess_case(c, root / c) for c in ("drift", "upgrade", "broken")}
     try:
         with pytest.MonkeyPatch.context() as mp:
             pair, env, outcome = capture_sim(dict(pair=True), root / "pair",
@@ -130,6 +132,7 @@ def test_drift_flags_exactly_the_certificate_and_the_cipher_set(cases: dict[str,
         ("tls.presented", "Valid until")}
     assert set(must) <= allowed, sorted(set(must) - allowed)
     assert len(result.must_match) == len(must)  # no label flagged twice
+    assert result.comparable, (result.not_compared, result.failed_steps)
     assert result.verdict == f"{len(must)} must-match fields differ"
 
 
@@ -170,6 +173,7 @@ def test_upgrade_reports_the_dropped_syslog_not_the_version_change(cases: dict[s
     assert not [d for d in result.differences if d.flow == "appliance.security.ssl_tls"]
     assert not [d for d in result.must_match if d.change in ("added", "removed")]
     assert result.failover["checked"] is False
+    assert result.comparable, (result.not_compared, result.failed_steps)  # every page on both sides
 
 
 def test_visual_diff_boxes_real_changes_and_leaves_out_volatile_values(cases: dict[str, Any], tmp_path: Path) -> None:
@@ -205,3 +209,58 @@ def test_visual_diff_boxes_real_changes_and_leaves_out_volatile_values(cases: di
     assert row["ignored_cells"] > 0
     # Pages whose only difference is a masked secret or nothing at all show no boxes.
     assert rows["login.management.security"]["regions"] == []
+
+
+def test_pages_missing_on_both_sides_are_named_and_never_called_consistent(cases: dict[str, Any],
+                                                                          tmp_path: Path) -> None:
+    """Both peers answered 500 on SNMP: nothing that was compared differs, yet the pair is not proven consistent."""
+    a, b = cases["broken"]
+    run = CliRunner().invoke(diff_cmd, [str(a), str(b), "-o", str(tmp_path), "--json", "--no-visual"])
+    assert run.exit_code == 1, run.output
+    data = json.loads(run.output)
+    assert data["must_match"] == 0 and data["comparable"] is False
+    assert data["not_compared"] == {"Networking > SNMP": ["bt1", "bt2"]}
+    assert data["failed_steps"] == {"bt1": ["appliance.networking.snmp"], "bt2": ["appliance.networking.snmp"]}
+    assert "consistent" not in data["verdict"]
+    assert data["verdict"].startswith("not comparable: 1 of ") and "on bt1 and bt2: Networking > SNMP" in data["verdict"]
+    assert "failed steps: 1 on bt1 (appliance.networking.snmp), 1 on bt2 (appliance.networking.snmp)" in data["verdict"]
+    html = Path(data["html"]).read_text()
+    assert "not compared in full" in html and "The peers are consistent" not in html
+    pdf_text = subprocess.run(["pdftotext", "-layout", data["pdf"], "-"], capture_output=True, text=True,
+                              check=True).stdout
+    assert "Not comparable" in pdf_text and "consistent" not in pdf_text.replace("\n", " ").split("Must match")[0]
+    text = CliRunner().invoke(diff_cmd, [str(a), str(b), "-o", str(tmp_path), "--no-pdf", "--no-visual"])
+    assert text.exit_code == 1 and "verdict: not comparable" in text.output, text.output
+    # The binder and the dossier say so too, from the same summary the run hands them.
+    index = binder.render_html([a, b], [data], tmp_path).read_text()
+    assert "0, not comparable" in index and data["verdict"] in html_unescape(index)
+    snap = rdiff.load_snapshot(a)
+    peer = view.peer(a, snap, [data])
+    assert peer is not None and not peer.comparable
+    alert = [w for w in context.warnings(snap, False, peer) if "failover peer" in w["text"]]
+    assert [w["level"] for w in alert] == ["warn"] and "not comparable" in alert[0]["text"]
+    outcome = RunOutcome(results=[], diffs=[data])
+    assert outcome.exit_code == 1
+
+
+def test_a_page_missing_on_one_side_is_named_beside_the_differences(cases: dict[str, Any], tmp_path: Path) -> None:
+    """bt1 of the sound pair against bt2 of the broken pair: the missing page is named with its side."""
+    result, _, _ = rdiff.compare_folders(cases["pair"][0], cases["broken"][1], mode="peers")
+    assert not result.comparable
+    assert result.not_compared == {"Networking > SNMP": ["bt2"]}
+    assert result.failed_steps == {"bt1": [], "bt2": ["appliance.networking.snmp"]}
+    row = next(p for p in result.pages if p["flow"] == "appliance.networking.snmp")
+    assert (row["a"], row["b"], row["compared"]) == ("ok", "failed", 0)
+    # Two simulators made two certificates: real differences, and the gap named after them.
+    assert result.must_match and result.verdict.startswith(f"{len(result.must_match)} must-match field")
+    assert result.verdict.endswith(f"not comparable: 1 of {len(result.pages)} pages not captured (on bt2: Networking > SNMP); "
+                                   "failed steps: 1 on bt2 (appliance.networking.snmp)"), result.verdict
+
+
+def test_two_snapshots_without_pages_are_not_consistent() -> None:
+    """A capture that stopped before its first page (and so has nothing to disagree about) proves nothing."""
+    a = Snapshot(name="a", label="bt1", appliance_hostname="bt1.example.test")
+    b = Snapshot(name="b", label="bt2", appliance_hostname="bt2.example.test")
+    result = rdiff.compare(a, b)
+    assert (result.mode, result.comparable) == ("peers", False)
+    assert result.verdict == "not comparable: neither snapshot holds a page"

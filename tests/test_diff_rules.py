@@ -191,7 +191,8 @@ def test_pixels_rows_aligned_masks_and_volatile_boxes_left_out() -> None:
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     good = tmp_path / "good"
     good.mkdir()
-    (good / "manifest.json").write_text(snap("a", "h", "S").model_dump_json())
+    # One page: a snapshot without any page is not comparable at all, not even with itself (exit 1).
+    (good / "manifest.json").write_text(snap("a", "h", "S", nic_v25()).model_dump_json())
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "manifest.json").write_text('{"pages": "nope"}')
