@@ -53,11 +53,12 @@ def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool
     serve_forever(options, info_file, echo=lambda text: (click.echo(text), sys.stdout.flush()))
 
 
+from capture.archive.cli import archive  # noqa: E402
 from capture.commands import COMMANDS  # noqa: E402  (run, verify, ocr, flows, config, demo)
 from reports.cli import render_cmd  # noqa: E402
 from reports.cli_diff import diff_cmd  # noqa: E402
 
-for _command in [*COMMANDS, render_cmd, diff_cmd]:
+for _command in [*COMMANDS, archive, render_cmd, diff_cmd]:
     cli.add_command(_command)
 
 
