@@ -67,8 +67,9 @@ def _v1(conn: Connection) -> None:
 
 
 def _v2(conn: Connection) -> None:
-    # Verify and prune walk files per session; search filters on the status too.
-    Index("ix_files_status", files.c.status).create(conn, checkfirst=True)
+    # Verify and prune select files by status. Later steps are written like this one, as DDL that both
+    # engines accept (IF NOT EXISTS), and never edit an earlier step: a catalog remembers which it has run.
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_files_status ON files (status)"))
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1, _v2]
