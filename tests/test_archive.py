@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -182,3 +183,11 @@ def test_prune_keeps_the_catalog_and_downloads_nothing_again(sim_archive: Simula
     assert code == 0 and sum(r["verdict"] == "pruned" for r in ver["files"]) == out["pruned"]
     code, found, err = archive(inv, env, "search", "-i", str(inv), "--json")
     assert code == 0 and len(found) == 12  # 11 archived and 1 running: pruned ones stay listed
+    # The binder shows the archive's summary per site (it reads archive-summary.json, not the catalog).
+    from reports import binder
+
+    page = binder.render_html([], [], inv.parent / "out").read_text()
+    section = page.split('id="archive"', 1)[1].split("</table>", 1)[0]
+    row = re.sub(r"<[^>]+>", " ", section.split("support.example.test", 1)[1])
+    assert row.split()[:1] == ["11"] and "1 still running" in row
+    assert f"1 · {out['pruned']} ·" in " ".join(row.split())  # aged out · pruned · failed
