@@ -30,6 +30,30 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Pending:
+    """A session whose report is handled; its recordings (wanted) follow once the window's reports are in."""
+
+    lsid: str
+    status: str  # running or failed now; "" until its recordings are done
+    begun: int | None = None
+    session: rp.Session | None = None
+    rel: str = ""
+    day: str = ""
+    wanted: list[tuple[str, dict[str, str], str]] = field(default_factory=list)
+
+
+def _prepare(folder: Path) -> None:
+    private_dir(folder)
+    remove_stale_parts(folder)  # what a killed run left: never taken for a finished file
+
+
+def _have(root: Path, row: dict[str, Any] | None) -> bool:
+    """Already handled: saved and still on disk, aged out on the appliance, or pruned here on purpose."""
+    return bool(row) and (row["status"] in ("aged_out", "pruned") or
+                          (row["status"] == "saved" and (root / row["path"]).exists()))
+
+
 class SiteArchiver:
     def __init__(self, site: str, client: ReportingClient, catalog: Any, root: Path, state: SiteState,
                  settings: Any, log: Any, appliance: str) -> None:
@@ -77,66 +101,73 @@ class SiteArchiver:
                 raise ConfigError(f"{self.site}: the API account may not read reports: {err}")
             raise CaptureError(f"{self.site}: the session listing failed: {err}")
         listed = rp.parse_listing(root)
-        known = self.catalog.known(self.site, [lsid for lsid, _ in listed])
-        out: dict[str, tuple[str, int]] = {}
+        known = await asyncio.to_thread(self.catalog.known, self.site, [lsid for lsid, _ in listed])
         todo = []
         for lsid, has_rec in listed:
             k = known.get(lsid)
             if k and k["status"] == "complete":
                 self.tally.skipped += 1
                 continue
-            todo.append(self._session(lsid, has_rec, (k or {}).get("files", {})))
-        for lsid, status, begun in await asyncio.gather(*todo):
-            out[lsid] = (status, lo if begun is None else begun)  # a failed report began in this window
+            todo.append(self._report(lsid, has_rec, (k or {}).get("files", {})))
+        # Reports first, then every recording of the window: the recordings get all the connections.
+        found = await asyncio.gather(*todo)
+        jobs = [(p, w) for p in found if p.wanted for w in p.wanted]
+        done = await asyncio.gather(*(self._gated_recording(p, *w) for p, w in jobs))
+        failed = {p.lsid for (p, _), ok in zip(jobs, done) if not ok}
+        out: dict[str, tuple[str, int]] = {}
+        for p in found:
+            if p.session is not None and p.status == "":
+                p.status = "partial" if p.lsid in failed else "complete"
+                await asyncio.to_thread(self.catalog.save_session, self.site, p.session, p.status, p.rel,
+                                        self.appliance, p.day)
+                self.tally.sessions += p.status == "complete"
+            out[p.lsid] = (p.status, lo if p.begun is None else p.begun)  # a failed report began in this window
         return out
 
-    async def _session(self, lsid: str, has_rec: bool, prev: dict[str, dict[str, Any]]) -> tuple[str, str, int | None]:
+    async def _report(self, lsid: str, has_rec: bool, prev: dict[str, dict[str, Any]]) -> Pending:
         async with self.gate:
             try:
-                return await self._archive(lsid, has_rec, prev)
+                return await self._save_report(lsid, has_rec, prev)
             except DownloadError as e:
                 self._fail(lsid, "session report", str(e))
-                return lsid, "failed", None
+                return Pending(lsid, "failed")
 
-    async def _archive(self, lsid: str, has_rec: bool, prev: dict[str, dict[str, Any]]) -> tuple[str, str, int | None]:
+    async def _save_report(self, lsid: str, has_rec: bool, prev: dict[str, dict[str, Any]]) -> Pending:
         body = await self.client.call(rp.detail(lsid))
         root = rp.parse(body)
         err = rp.error_text(root)
         found = [s for s in rp.parse_sessions(root) if s.lsid == lsid]
         if err is not None or not found:
             self._fail(lsid, "session report", err or "the report does not describe this session")
-            return lsid, "failed", None
+            return Pending(lsid, "failed")
         s = found[0]
         day = time.strftime("%Y-%m-%d", time.gmtime(s.start))
         if s.end is None:  # still running: listed in the catalog, saved once it has ended
-            self.catalog.save_session(self.site, s, "running", "", self.appliance, day)
+            await asyncio.to_thread(self.catalog.save_session, self.site, s, "running", "", self.appliance, day)
             self.tally.running += 1
-            return lsid, "running", s.start
+            return Pending(lsid, "running", s.start)
         rel = session_rel(self.site, lsid, s.start)
-        folder = private_dir(self.root / rel)
-        remove_stale_parts(folder)
+        folder = self.root / rel
+        await asyncio.to_thread(_prepare, folder)
         sha = hashlib.sha256(body).hexdigest()
         old = prev.get("session")
         if not (old and old["sha256"] == sha and (self.root / old["path"]).exists()):
             await asyncio.to_thread(write_atomic, folder / "session.xml", body)
-            self.catalog.save_file(self.site, lsid, "session", "report", f"{rel}/session.xml", "saved", len(body), sha)
+            await asyncio.to_thread(self.catalog.save_file, self.site, lsid, "session", "report",
+                                    f"{rel}/session.xml", "saved", len(body), sha)
             self._count(len(body))
-        ok = True
         wanted = ([("recording", rp.recording(lsid), "recording")] if s.recording or has_rec else [])
         wanted += [(f"shell-{i}", rp.shell(lsid, i), "shell_recording") for i in s.shells]
-        for name, params, kind in wanted:
-            p = prev.get(name)
-            if p and (p["status"] in ("aged_out", "pruned") or (p["status"] == "saved" and (self.root / p["path"]).exists())):
-                continue
-            ok &= await self._recording(lsid, rel, folder, name, kind, params)
-        status = "complete" if ok else "partial"
-        self.catalog.save_session(self.site, s, status, rel, self.appliance, day)
-        if ok:
-            self.tally.sessions += 1
-        return lsid, status, s.start
+        keep = [w for w in wanted if not _have(self.root, prev.get(w[0]))]
+        return Pending(lsid, "", s.start, s, rel, day, keep)
+
+    async def _gated_recording(self, p: Pending, name: str, params: dict[str, str], kind: str) -> bool:
+        async with self.gate:
+            return await self._recording(p.lsid, p.rel, self.root / p.rel, name, kind, params)
 
     async def _recording(self, lsid: str, rel: str, folder: Path, name: str, kind: str, params: dict[str, str]) -> bool:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
+        began, t0 = time.time(), time.perf_counter()
+        fd, tmp = await asyncio.to_thread(tempfile.mkstemp, dir=folder, prefix=f".{name}.", suffix=".part")
         os.fchmod(fd, 0o600)
         try:
             with os.fdopen(fd, "w+b") as f:
@@ -155,9 +186,11 @@ class SiteArchiver:
                 return False
             final = folder / f"{name}.{saved.kind}"
             os.replace(tmp, final)
-            self.catalog.save_file(self.site, lsid, name, kind, f"{rel}/{final.name}", "saved", saved.size,
-                                   saved.sha256)
+            await asyncio.to_thread(self.catalog.save_file, self.site, lsid, name, kind, f"{rel}/{final.name}",
+                                    "saved", saved.size, saved.sha256)
             self._count(saved.size)
+            self.log("saved", lsid=lsid, file=final.name, bytes=saved.size, sha256=saved.sha256, at=round(began, 3),
+                     seconds=round(time.perf_counter() - t0, 3))
             return True
         except DownloadError as e:
             Path(tmp).unlink(missing_ok=True)
