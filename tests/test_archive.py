@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
@@ -165,6 +165,18 @@ def test_kill_in_the_middle_of_a_recording_then_resume(sim_archive: Simulator, t
     assert code == 0 and ver["ok"], ver
     paths = [r["path"] for r in ver["files"]]
     assert len(paths) == len(set(paths)) and not [r for r in ver["files"] if r["verdict"] == "not in the catalog"]
+    # verify can fail: a changed byte, a missing file and a stray file are each named
+    rec = part.parent / "recording.flv"
+    data = bytearray(rec.read_bytes())
+    data[-1] ^= 1
+    rec.write_bytes(bytes(data))
+    (part.parent / "session.xml").unlink()
+    (part.parent / "stray.flv").write_bytes(b"FLV")
+    code, ver, err = archive(inv, env, "verify", "-i", str(inv), "--json")
+    verdicts = {r["name"]: r["verdict"] for r in ver["files"] if r["lsid"] == lsid}
+    assert code == 1 and not ver["ok"]
+    assert verdicts["recording"] == "hash differs" and verdicts["session"] == "missing"
+    assert verdicts["stray.flv"] == "not in the catalog"
 
 
 def test_prune_keeps_the_catalog_and_downloads_nothing_again(sim_archive: Simulator, tmp_path: Path,

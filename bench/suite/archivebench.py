@@ -108,7 +108,7 @@ def section(ctx: Ctx) -> Section:
     t.rows += [["recording bytes", spread(ours_mbs, "MB/s", 0), f"{spread(curl_mbs, 'MB/s', 0)} "
                 f"({spread(curl_sync, 'MB/s', 0)} with fsync)", spread(seq_mbs, "MB/s", 0)],
                ["ratio to curl (same concurrency)", f"{r:.2f}×", "1.00×", f"{median(seq_mbs) / median(curl_mbs):.2f}×"],
-               ["whole run (500 listings + reports + recordings)", spread([x["wall"] for x in o]), "–", "–"],
+               ["whole run (listings, session reports, recordings)", spread([x["wall"] for x in o]), "–", "–"],
                ["RSS before recordings → peak", f"{mib(median(x['rss0'] for x in o))} → {mib(median(x['rss'] for x in o))}",
                 f"{mib(median(x['rss'] for x in res['curl']))} (peak)", "–"]]
     sec = Section("archive", "7. Session archive: one busy day against curl", METHOD, [t], measured=measured)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from capture.commands import guarded
+from capture.commands import fail, guarded
 from capture.errors import ConfigError
 
 EXIT_CODES = """\b
@@ -94,8 +94,11 @@ def archive(ctx: click.Context, inventory: str | None, folder: str | None, catal
     if unknown:
         raise ConfigError(f"--only: no such site in the inventory: {', '.join(sorted(unknown))}")
     sites = runapp.shard([s for s in sites if not only or s.name in only], shard)
-    results = arun.run(inv, sites, root=root, catalog_url=url, redactor=redactor, since=_day(since, "--since"),
-                       until=_day(until, "--until"), shard=shard or "")
+    try:
+        results = arun.run(inv, sites, root=root, catalog_url=url, redactor=redactor, since=_day(since, "--since"),
+                           until=_day(until, "--until"), shard=shard or "")
+    except KeyboardInterrupt:
+        fail("interrupted; finished files are intact, unfinished ones are fetched again on the next run", 130)
     cat = Catalog(url)
     try:
         pruned = upkeep.prune(cat, root, prune_days, [s.name for s in sites]) if prune_days else []

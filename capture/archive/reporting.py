@@ -4,6 +4,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+from capture.errors import DownloadError
+
 TOKEN_PATH = "/oauth2/token"
 ENDPOINT = "/api/reporting"
 REPORT_TYPE = "SupportSession"  # the watermark's report type: support sessions with their recordings
@@ -52,7 +54,10 @@ class Session:
 
 def parse(body: bytes) -> ET.Element:
     """The document with namespaces dropped: appliances declare at least three different ones."""
-    root = ET.fromstring(body)
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError as e:
+        raise DownloadError(f"the appliance answered with something that is not XML ({e})") from None
     for el in root.iter():
         if isinstance(el.tag, str) and "}" in el.tag:
             el.tag = el.tag.split("}", 1)[1]

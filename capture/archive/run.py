@@ -6,7 +6,6 @@ import logging
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from capture.archive.catalog import Catalog
 from capture.archive.client import ReportingClient
