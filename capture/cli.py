@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from fixtures.options import VERSIONS
+from fixtures.options import EMPTY_LISTINGS, FRAMINGS, REPORT_NAMESPACES, VERSIONS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,13 +38,35 @@ def cli() -> None:
                    "(snmp=frame,email=shadow-open+late,psk=shadow-closed).")
 @click.option("--late-ms", type=click.IntRange(0), default=600, show_default=True,
               help="Late content arrives a random 0…N ms after the load event.")
+@click.option("--sessions-per-day", type=click.IntRange(0), default=8, show_default=True,
+              help="Support sessions a day in /api/reporting (deterministic per site).")
+@click.option("--session-days", type=click.IntRange(0), default=3, show_default=True, help="Days of session history.")
+@click.option("--recording-every", type=click.IntRange(0), default=3, show_default=True,
+              help="Every Nth session has a screen recording (0: none).")
+@click.option("--shell-every", type=click.IntRange(0), default=4, show_default=True,
+              help="Every Nth session has command shell recordings (0: none).")
+@click.option("--running-sessions", type=click.IntRange(0), default=1, show_default=True,
+              help="The newest N sessions are still running.")
+@click.option("--expired-recordings", type=click.IntRange(0), default=1, show_default=True,
+              help="The oldest N recordings have aged out.")
+@click.option("--recording-size", type=click.IntRange(64), default=256 * 1024, show_default=True,
+              help="Bytes per screen recording (command shells get an eighth).")
+@click.option("--report-namespace", type=click.Choice(REPORT_NAMESPACES), default="sra", show_default=True)
+@click.option("--empty-listing", type=click.Choice(EMPTY_LISTINGS), default="error", show_default=True,
+              help="An empty listing as <error> (PRA Cloud) or as an empty list (the docs).")
+@click.option("--report-language", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--recording-framing", type=click.Choice(FRAMINGS), default="mixed", show_default=True,
+              help="Recordings with Content-Length, chunked, or alternating.")
 @click.option("--fault", "faults", multiple=True, metavar="NAME=VALUE",
               help="A fault knob, e.g. hang_page=SNMP, truncate_nsb=1, expire_session_after=5 (repeatable).")
 @click.option("--info-file", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write the info JSON here (mode 0600).")
 def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool, no_totp: bool, latency_ms: int,
              nsb_size: int, idle_timeout: float, drift: bool, inject_markup: bool, drop_setting: str | None,
-             secret_panels: str | None, late_ms: int, faults: tuple[str, ...], info_file: str | None) -> None:
+             secret_panels: str | None, late_ms: int, sessions_per_day: int, session_days: int, recording_every: int,
+             shell_every: int, running_sessions: int, expired_recordings: int, recording_size: int,
+             report_namespace: str, empty_listing: str, report_language: str, recording_framing: str,
+             faults: tuple[str, ...], info_file: str | None) -> None:
     """Serve simulated appliances over HTTPS on loopback; print their details as JSON; run until Ctrl-C."""
     from fixtures.options import Faults, SimOptions
     from fixtures.server import serve_forever
@@ -54,18 +76,24 @@ def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool
                              agreement=not no_agreement, totp=not no_totp, latency_ms=latency_ms,
                              nsb_size=nsb_size, idle_timeout=idle_timeout, drift=drift, inject_markup=inject_markup,
                              drop_setting=drop_setting, secret_panels=secret_panels, late_ms=late_ms,
-                             faults=Faults.parse(list(faults)))
+                             sessions_per_day=sessions_per_day, session_days=session_days,
+                             recording_every=recording_every, shell_every=shell_every,
+                             running_sessions=running_sessions, expired_recordings=expired_recordings,
+                             recording_size=recording_size, report_namespace=report_namespace,
+                             empty_listing=empty_listing, report_language=report_language,
+                             recording_framing=recording_framing, faults=Faults.parse(list(faults)))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     serve_forever(options, info_file, echo=lambda text: (click.echo(text), sys.stdout.flush()))
 
 
+from capture.archive.cli import archive  # noqa: E402
 from capture.commands import COMMANDS  # noqa: E402  (run, verify, ocr, flows, config, demo)
 from capture.doctor import doctor_cmd  # noqa: E402
 from reports.cli import render_cmd  # noqa: E402
 from reports.cli_diff import diff_cmd  # noqa: E402
 
-for _command in [*COMMANDS, doctor_cmd, render_cmd, diff_cmd]:
+for _command in [*COMMANDS, doctor_cmd, archive, render_cmd, diff_cmd]:
     cli.add_command(_command)
 
 

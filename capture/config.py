@@ -127,6 +127,18 @@ class Appliance(Strict):
         return self.site_hostname or self.host
 
 
+class Archive(Strict):
+    """`bt-capture archive`: where sessions and recordings go, and how politely they are fetched."""
+
+    folder: Path | None = None  # default: <output>/archive
+    catalog: str | None = None  # a SQLite file (default <folder>/catalog.sqlite) or a postgresql:// URL
+    window_hours: float = Field(24.0, gt=0, le=24 * 31)  # one listing call per window
+    first_days: int = Field(90, ge=1)  # how far back the first run looks (Cloud keeps 90 days)
+    overlap_minutes: int = Field(10, ge=0)  # re-list this much before the watermark: the API lags
+    concurrency: int = Field(3, ge=1, le=16)  # calls at once per site
+    retries: int = Field(5, ge=0, le=20)
+
+
 class Inventory(Strict):
     output: Path = Path("out")
     jobs: int = 2
@@ -135,6 +147,7 @@ class Inventory(Strict):
     page_timeout: float = 30.0
     download_timeout: float = 3600.0
     defaults: dict[str, Any] = {}
+    archive: Archive = Archive()
     appliance: list[Appliance]
 
     @field_validator("jobs")
@@ -246,4 +259,8 @@ def _resolve_paths(inv: Inventory, base: Path) -> Inventory:
 
     apps = [a.model_copy(update={"labels": fix(a.labels), "tls": a.tls.model_copy(update={"ca_file": fix(a.tls.ca_file)})})
             for a in inv.appliance]
-    return inv.model_copy(update={"appliance": apps, "labels": fix(inv.labels), "output": fix(inv.output)})
+    archive = inv.archive.model_copy(update={"folder": fix(inv.archive.folder)})
+    if archive.catalog and "://" not in archive.catalog:
+        archive = archive.model_copy(update={"catalog": str(fix(Path(archive.catalog)))})
+    return inv.model_copy(update={"appliance": apps, "labels": fix(inv.labels), "output": fix(inv.output),
+                                  "archive": archive})

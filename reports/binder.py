@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from reports import view
+from reports import archive_view, view
 from reports.files import write_atomic
 from reports.pdf import PdfRenderer
 
@@ -56,7 +56,7 @@ def render_html(folders: list[Path], diffs: list[dict[str, Any]], root: Path) ->
     bad = sum(not r["ok"] for r in rows) + sum(1 for d in diffs if d.get("must_match") or d.get("comparable") is False)
     html = templates().get_template("binder.html.j2").render(
         rows=rows, diffs=[diff_row(d, root) for d in diffs], bad=bad, expiry_days=view.EXPIRY_DAYS,
-        rendered=view.when(datetime.now(timezone.utc)), sites=sites(rows))
+        rendered=view.when(datetime.now(timezone.utc)), sites=sites(rows), archive=archive_view.rows(root))
     return write_atomic(root / INDEX, html)
 
 

@@ -14,6 +14,8 @@ command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v openssl   >/dev/null 2>&1 || need+=(openssl)
 command -v curl      >/dev/null 2>&1 || need+=(curl)
+# The archive catalog's tests start a throwaway PostgreSQL server (Debian keeps initdb/pg_ctl off PATH).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -d /usr/share/fonts/truetype/liberation2 ] || [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation2)
 

@@ -68,6 +68,29 @@ def sim_faults() -> Iterator[Simulator]:
     yield from _sim(nsb_size=256 * 1024, agreement=False)
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """One throwaway PostgreSQL server per test process (a temp folder, a loopback port, an unprivileged user)."""
+    from pgserver import PgServer, pg_bin
+
+    simhelpers.require_tool(pg_bin("initdb") or "/usr/lib/postgresql/*/bin/initdb")
+    server = PgServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """The same catalog tests on both engines: a SQLite file, and a fresh database on the test PostgreSQL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "catalog.sqlite")
+    import uuid
+
+    return request.getfixturevalue("pg_server").create_db("btc_" + uuid.uuid4().hex[:12])
+
+
 @pytest.fixture()
 def clean(request: pytest.FixtureRequest) -> Iterator[None]:
     """Reset every started module simulator after a test that changes state or faults."""

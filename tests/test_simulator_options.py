@@ -13,6 +13,8 @@ def test_fault_parsing() -> None:
                       "reject_logins=both", "slow_nsb_kbps=800"])
     assert f == Faults(hang_page="SNMP", truncate_nsb=True, expire_session_after=5, api_error_200=False,
                        reject_logins="both", slow_nsb_kbps=800)
+    assert Faults.parse(["reporting_429_every=3", "expire_token_after=7", "cut_recordings=2"]) == Faults(
+        reporting_429_every=3, expire_token_after=7, cut_recordings=2)
     with pytest.raises(ValueError):
         Faults.parse(["no_such_fault=1"])
     with pytest.raises(ValueError):
@@ -27,7 +29,9 @@ def test_page_label_matching() -> None:
 
 
 @pytest.mark.parametrize("kw", [{"mode": "mars"}, {"version": "99.9"}, {"count": 0}, {"pair": True, "count": 3},
-                                {"pair": True, "mode": "cloud"}, {"drop_setting": "everything"}, {"nsb_size": 1}])
+                                {"pair": True, "mode": "cloud"}, {"drop_setting": "everything"}, {"nsb_size": 1},
+                                {"report_namespace": "acme"}, {"empty_listing": "maybe"}, {"report_language": "de"},
+                                {"recording_framing": "gzip"}, {"recording_size": 1}, {"sessions_per_day": -1}])
 def test_bad_options(kw: dict) -> None:
     with pytest.raises(ValueError):
         SimOptions(**kw)
