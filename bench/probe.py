@@ -65,7 +65,7 @@ def install() -> None:
     _wrap(session.Session, "goto", lambda self, page, **k: f"page.reach:{self.name}:{page.flow}")
     _wrap(session.Session, "expand", lambda self, *a, **k: f"page.expand:{self.name}")
     _wrap(session.Session, "read", lambda self, page, **k: f"page.read:{self.name}:{page.flow}")
-    _wrap(session.Session, "screenshot", lambda self, rel, **k: f"page.screenshot:{self.name}:{rel}")
+    _wrap(session.Session, "screenshot", lambda self, rel, *a, **k: f"page.screenshot:{self.name}:{rel}")
     _wrap(session.Session, "download", lambda self, click, rel, *a, **k: f"download:{self.name}:{rel}")
     _wrap(fetch.ApiClient, "download", lambda self, m, url, rel, **k: f"download:{self.app.name}:{rel}")
     for cls in (login.BackupAPI, login.BackupUI, login.VaultKeyUI, certificate.ExportCertificate):

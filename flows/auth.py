@@ -81,9 +81,12 @@ def login_with(creds: Credentials) -> Callable[[Any], Any]:
                 return
             if state in tried and state != "agreement":
                 # The same form came back (HTTP 200, as appliances do): the submission was refused.
-                why = st.get("error") or "the same form came back"
                 what = "2FA code" if state == "code" else "credentials"
-                raise LoginFailed(f"{s.name}: /{s.interface} refused the {what}: {why}")
+                if st.get("error"):
+                    raise LoginFailed(f"{s.name}: /{s.interface} refused the {what}: {st['error']}")
+                # No message: either a silent refusal, or a session that ended as soon as it began.
+                raise LoginFailed(f"{s.name}: /{s.interface} showed the same form again after the {what} were sent, "
+                                  "with no message (refused, or the new session ended at once)")
             tried.add(state)
             if state == "agreement":
                 agreements += 1

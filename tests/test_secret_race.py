@@ -88,7 +88,8 @@ def test_late_panels_never_photographed_bare(sim: Simulator, tmp_path: Path) -> 
     assert text_leaks(records, secrets) == []
     # The timing really varied: some shots came before the panel, some after it, some were retaken.
     for case, recs in shots.items():
-        masked = [bool(r.masking.masked) for r in recs]
-        assert any(masked), (case, "the panel never arrived in time for a shot")
+        # A panel that arrived is masked (or, in a closed shadow root, at least blacked out as a gap).
+        arrived = [bool(r.masking.masked or r.masking.gaps) for r in recs]
+        assert any(arrived), (case, "the panel never arrived in time for a shot")
     attempts = sum(r.masking.attempts > 1 for recs in shots.values() for r in recs)
     print(f"shots retaken after late content: {attempts} of {RUNS * len(CASES)}")
