@@ -55,7 +55,7 @@ def shard_of(apps: list[Appliance], total: int, universe: list[Appliance] | None
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(inventories(), st.integers(1, 12))
 def test_peers_and_sites_share_a_shard(apps: list[Appliance], total: int) -> None:
     where = shard_of(apps, total)
@@ -69,7 +69,7 @@ def test_peers_and_sites_share_a_shard(apps: list[Appliance], total: int) -> Non
     assert shard_of(list(reversed(apps)), total) == where  # the inventory's order does not matter
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(inventories(), inventories(prefix="new"), st.integers(1, 8))
 def test_adding_unrelated_sites_moves_nothing(apps: list[Appliance], more: list[Appliance], total: int) -> None:
     before = shard_of(apps, total)
@@ -77,7 +77,7 @@ def test_adding_unrelated_sites_moves_nothing(apps: list[Appliance], more: list[
     assert {n: after[n] for n in before} == before
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(inventories(), st.integers(1, 8))
 def test_one_more_shard_only_takes_groups_for_itself(apps: list[Appliance], total: int) -> None:
     before, after = shard_of(apps, total), shard_of(apps, total + 1)
