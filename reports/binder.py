@@ -18,12 +18,15 @@ from reports.files import write_atomic
 from reports.pdf import PdfRenderer
 
 INDEX, PDF, LOCK = "index.html", "binder.pdf", ".bt-binder.lock"
+PRINTED = 3  # earlier snapshots per appliance in binder.pdf (index.html lists every one)
 LOCK_WAIT_S = 900.0  # another shard's binder holds the lock this long at most (a PDF of a large root)
 
 
-def _rel(target: Path, root: Path) -> str:
-    rel = os.path.relpath(Path(target).resolve(), Path(root).resolve())
-    return "/".join(quote(p) for p in Path(rel).parts)
+def _rel(target: Path | str, root: Path | str) -> str:
+    # Lexical, no resolve(): a link is followed from index.html as the browser sees the path, and 500
+    # snapshots would cost thousands of lstat calls.
+    rel = os.path.relpath(os.path.abspath(target), os.path.abspath(root))
+    return "/".join(quote(p) for p in rel.split(os.sep))
 
 
 def _time(s: dict[str, Any]) -> datetime:
@@ -41,7 +44,8 @@ def _outcome(s: dict[str, Any]) -> tuple[str, str]:
 
 
 def _file(folder: Path, name: str, root: Path) -> str | None:
-    return _rel(folder / name, root) if (folder / name).is_file() else None
+    path = os.path.join(folder, name)
+    return _rel(path, root) if os.path.isfile(path) else None
 
 
 def _entry(s: dict[str, Any], root: Path) -> dict[str, Any]:
@@ -133,15 +137,16 @@ def model(found: Found, root: Path) -> dict[str, Any]:
     diffs = [_diff_entry(d, root) for d in found.diffs]
     peers = [d for d in diffs if d["mode"] in ("peers", "")]
     pairs = _pairs(apps, peers)
-    for a in apps:
+    for a in apps:  # named on the appliance too; counted once, with its pair
         p = a["peer"]
         if p and p["diff"] and p["diff"]["must_match"]:
             a["problems"].append(f"differs from the failover peer {p['name']} ({p['diff']['verdict']})")
-            a["ok"] = False
     bad = sum(not a["ok"] for a in apps) + sum(p["bad"] for p in pairs)
+    sites = sorted({a["site"] for a in apps if a["site"]})
     return {"apps": apps, "pairs": pairs, "others": [d for d in diffs if d not in peers], "bad": bad,
-            "snapshots": len(found.snapshots), "sites": sorted({a["site"] for a in apps if a["site"]}),
-            "expiry_days": view.EXPIRY_DAYS, "rendered": view.when(datetime.now(timezone.utc))}
+            "snapshots": len(found.snapshots), "sites": sites,
+            "title": ", ".join(sites) if 0 < len(sites) <= 3 else f"{len(sites)} sites" if sites else "Recovery binder",
+            "expiry_days": view.EXPIRY_DAYS, "rendered": view.when(datetime.now(timezone.utc)), "printed": PRINTED}
 
 
 def render_html(found: Found, root: Path) -> Path:
@@ -181,9 +186,10 @@ async def update(root: Path, pdf: PdfRenderer | None, *, folders: Iterable[Path]
         found = binder_scan.scan(root, folders, diff_folders)
         index = render_html(found, root)
         if pdf is not None:
-            sites = ", ".join(sorted({s.get("site") or "" for s in found.snapshots} - {""})[:4]) or "BeyondTrust"
+            sites = sorted({s.get("site") or "" for s in found.snapshots} - {""})
+            names = ", ".join(sites) if 0 < len(sites) <= 3 else f"{len(sites)} sites" if sites else "BeyondTrust"
             try:
-                await pdf.render(index, root / PDF, title="Recovery binder", header=f"{sites} · recovery binder")
+                await pdf.render(index, root / PDF, title="Recovery binder", header=f"{names} · recovery binder")
             except BaseException:
                 (root / PDF).unlink(missing_ok=True)  # a binder.pdf older than index.html must not look current
                 raise
