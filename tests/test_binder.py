@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from captools import run_async
 from capture.records import Failure, PeerInfo, Snapshot
 from reports import binder, binder_scan
 
@@ -52,7 +53,7 @@ def peer_diff(root: Path, a: Path, b: Path, *, must_match: int = 0) -> Path:
 
 
 def build(root: Path) -> tuple[str, dict[str, Any]]:
-    asyncio.run(binder.update(root, None))
+    run_async(binder.update(root, None))
     found = binder_scan.scan(root)
     return (root / "index.html").read_text(), binder.model(found, root)
 
@@ -111,7 +112,7 @@ def test_peer_diffs_of_the_newest_snapshots_and_pairs_not_compared(tmp_path: Pat
     assert apps["bt02"]["peer"]["reason"] == "bt02 was left out by --only"  # both sides say so
     assert "Not compared:</strong> bt02 was left out by --only" in html
     assert "bt02 was left out by --only" in next(r for r in rows(html) if "bt01.example.test" in r)
-    assert m["bad"] == 3 + 2  # bt03 and bt04 differ; three pairs need attention
+    assert m["bad"] == 3  # three pairs: one differs, two were not compared (the appliances themselves are clean)
 
 
 def test_unreadable_manifest_is_a_row_not_a_crash(tmp_path: Path) -> None:
@@ -157,7 +158,7 @@ def test_a_binder_waits_for_the_lock_and_rebuilds_from_disk(tmp_path: Path) -> N
             snapshot(tmp_path, "bt02", 0)  # finished while it waited
         return proc
 
-    proc = asyncio.run(hold())
+    proc = run_async(hold())
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     html = (tmp_path / "index.html").read_text()
@@ -168,7 +169,7 @@ def test_many_binders_at_once_lose_no_row_and_leave_no_half_file(tmp_path: Path)
     """Eight runs finish at once, each adding its snapshot and rebuilding the binder, while a reader
     keeps opening index.html: every read is a whole document, and the last one lists all nine."""
     snapshot(tmp_path, "bt00", 0)
-    asyncio.run(binder.update(tmp_path, None))
+    run_async(binder.update(tmp_path, None))
     script = ("import asyncio, sys; sys.path.insert(0, sys.argv[3]); from test_binder import snapshot; "
               "from pathlib import Path; from reports import binder; "
               "snapshot(Path(sys.argv[1]), sys.argv[2], 1); asyncio.run(binder.update(Path(sys.argv[1]), None))")
