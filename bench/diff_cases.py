@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -43,7 +44,10 @@ def capture_sim(sim_kw: dict[str, Any], out: Path, *, ocr: bool = False,
         if ocr:
             from capture.ocr import OcrPool
             pool = OcrPool()
-        outcome = asyncio.run(app.run(inv, Options(ocr=pool), redactor=Redactor(), render=False))
+        # In a thread of its own: a test session's sync Playwright may hold this thread's event loop.
+        with ThreadPoolExecutor(1) as one:
+            outcome = one.submit(asyncio.run, app.run(inv, Options(ocr=pool), redactor=Redactor(),
+                                                      render=False)).result()
     finally:
         if pool is not None:
             pool.close()

@@ -5,8 +5,8 @@
 
 Benchmarks: e2e (one appliance against the floor), peer (shot-scraper), ocr (serial vs pool),
 fleet (1-20 appliances at several --jobs), nsb (large backups against curl), diff (two full
-snapshots), profile (pyinstrument over the slowest stage), archive (one busy day of sessions and
-recordings against curl). --quick runs each at tiny sizes, once.
+snapshots), binder (an output root of 500 snapshots), profile (pyinstrument over the slowest stage),
+archive (one busy day of sessions and recordings against curl). --quick runs each at tiny sizes, once.
 Exit status: 0 when every benchmark ran (goals missed are reported, not failed), 1 when one crashed.
 """
 from __future__ import annotations
@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 os.environ["OMP_THREAD_LIMIT"] = "1"
 
-from suite import archivebench, diffbench, e2e, fleet, nsb, ocrbench, peer, profile, report  # noqa: E402
+from suite import archivebench, binderbench, diffbench, e2e, fleet, nsb, ocrbench, peer, profile, report  # noqa: E402
 from suite.common import ROOT, Ctx, Section, load_now  # noqa: E402
 
 BENCHMARKS = {"e2e": e2e.section, "peer": peer.section, "ocr": ocrbench.section, "fleet": fleet.section,
-              "nsb": nsb.section, "diff": diffbench.section, "profile": profile.section,
+              "nsb": nsb.section, "diff": diffbench.section, "binder": binderbench.section, "profile": profile.section,
               "archive": archivebench.section}
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from capture.config import Inventory
-from capture.errors import CaptureError
 from capture.redact import Redactor, ScrubFilter
 from capture.runner import Options, Progress, Result, Runner
 
@@ -52,6 +51,7 @@ class RunOutcome:
     results: list[Result]
     diffs: list[dict[str, Any]] = field(default_factory=list)
     binder: Path | None = None
+    not_compared: list[dict[str, str]] = field(default_factory=list)  # failover pairs without a diff, and why
 
     @property
     def exit_code(self) -> int:
@@ -72,18 +72,31 @@ def setup_logging(redactor: Redactor, verbose: int, quiet: bool) -> None:
 
 
 async def run(inv: Inventory, options: Options, *, redactor: Redactor, render: bool = True,
-              names: list[str] | None = None) -> RunOutcome:
+              names: list[str] | None = None, gaps: list[dict[str, str]] | None = None) -> RunOutcome:
+    """Capture names (default: the whole inventory); gaps: the pairs that will not be compared, and why
+    (capture.shard.peer_gaps), recorded in each snapshot and reported."""
+    from capture.records import PeerInfo
+
     apps = [a for a in inv.appliance if not names or a.name in names]
+    gaps = list(gaps or [])
+    for g in gaps:
+        log.warning("%s: no peer diff with its failover peer: %s", g["a"], g["reason"])
+    peers = {g["a"]: PeerInfo(name=g["b"], not_compared=g["reason"]) for g in gaps}
+    for a, b in inv.pairs():
+        peers.setdefault(a, PeerInfo(name=b))
+        peers.setdefault(b, PeerInfo(name=a))
+    options.peers = peers  # written into each snapshot, so that the binder knows the pairs from disk alone
     runner = Runner(inv, options, redactor=redactor)
     runner.keep_browser = render  # the dossiers print in the capture's Chromium: no second launch
     try:
-        return await _after_capture(inv, runner, await runner.run(apps), render)
+        return await _after_capture(inv, runner, await runner.run(apps), render, gaps)
     finally:
         await runner.close()
 
 
-async def _after_capture(inv: Inventory, runner: Runner, results: list[Result], render: bool) -> RunOutcome:
-    outcome = RunOutcome(results)
+async def _after_capture(inv: Inventory, runner: Runner, results: list[Result], render: bool,
+                         gaps: list[dict[str, str]]) -> RunOutcome:
+    outcome = RunOutcome(results, not_compared=list(gaps))
     by_name = {r.name: r for r in results}
     try:
         from reports import diff as rdiff  # the peer diff lives with the reports; it reads snapshots only
@@ -92,6 +105,10 @@ async def _after_capture(inv: Inventory, runner: Runner, results: list[Result], 
     if rdiff is not None:
         for a, b in inv.pairs():
             ra, rb = by_name.get(a), by_name.get(b)
+            if ra and rb and not (ra.folder and rb.folder):  # one side not in this run: a gap, named above
+                outcome.not_compared.append({"a": a, "b": b, "reason": "; ".join(
+                    f"{r.name} has no snapshot from this run ({r.error or 'failed'})" for r in (ra, rb)
+                    if not r.folder)})
             if ra and rb and ra.folder and rb.folder:
                 try:
                     outcome.diffs.append(await asyncio.to_thread(rdiff.peer_diff, ra.folder, rb.folder, Path(inv.output)))
@@ -106,26 +123,11 @@ async def _after_capture(inv: Inventory, runner: Runner, results: list[Result], 
             dossier = None
         if dossier is not None:
             folders = [r.folder for r in results if r.folder]
-            await dossier.render_all(folders, outcome.diffs, Path(inv.output), browser=inv.browser,
-                                     running=runner.browser.browser if runner.browser else None)
-            if len(folders) > 1:
-                outcome.binder = Path(inv.output) / "index.html"
+            # The binder covers the whole output root (other shards' and earlier runs' snapshots too).
+            outcome.binder = await dossier.render_all(
+                folders, outcome.diffs, Path(inv.output), browser=inv.browser, binder=True,
+                running=runner.browser.browser if runner.browser else None)
     return outcome
-
-
-def shard(apps: list[Any], spec: str | None) -> list[Any]:
-    """--shard i/n: a deterministic slice of the inventory (by name), for cron on several hosts or a CI matrix."""
-    if not spec:
-        return apps
-    try:
-        i, n = (int(x) for x in spec.split("/"))
-        if not 1 <= i <= n:
-            raise ValueError
-    except ValueError:
-        raise CaptureError("--shard takes i/n with 1 <= i <= n, e.g. 2/4") from None
-    import zlib
-
-    return [a for a in apps if zlib.crc32(a.name.encode()) % n == i - 1]
 
 
 def cpu_jobs() -> int:

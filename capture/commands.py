@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import click
 
+from capture import summary
 from capture.errors import CaptureError, ConfigError
 from fixtures.options import VERSIONS
 
@@ -63,24 +64,32 @@ def _load(inventory: str, output: str | None, jobs: int | None) -> Any:
 @click.option("-o", "--output", type=click.Path(file_okay=False), help="Where snapshot folders go (overrides output=).")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Appliances captured at once (overrides jobs=).")
 @click.option("--only", multiple=True, metavar="NAME", help="Capture only these appliances (repeatable).")
-@click.option("--shard", metavar="I/N", help="Capture the I-th of N deterministic slices of the inventory.")
+@click.option("--shard", metavar="I/N|auto[/N]",
+              help="Capture the I-th of N slices of the inventory (failover peers and sites stay together); "
+                   "auto: the index from the scheduler (Kubernetes Indexed Job, GitLab CI parallel, "
+                   "BT_SHARD_INDEX/BT_SHARD_TOTAL from a GitHub Actions matrix).")
 @click.option("--pair", is_flag=True, help="Treat the inventory's two appliances as failover peers and diff them.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run, keeping steps that already verify.")
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (marked in the dossier).")
 @click.option("--no-ocr", is_flag=True, help="Skip OCR of the screenshots.")
 @click.option("--no-render", is_flag=True, help="Write snapshots only; no dossier HTML/PDF.")
+@click.option("--dry-run", is_flag=True,
+              help="Print which appliances this run would capture (after --only and --shard), and the peer "
+                   "diffs it could not make; connect to nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, only results.")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug).")
 @guarded
 def run(inventory: str, output: str | None, jobs: int | None, only: tuple[str, ...], shard: str | None, pair: bool,
-        resume: bool, insecure: bool, no_ocr: bool, no_render: bool, as_json: bool, quiet: bool, verbose: int) -> None:
+        resume: bool, insecure: bool, no_ocr: bool, no_render: bool, dry_run: bool, as_json: bool, quiet: bool,
+        verbose: int) -> None:
     """Capture appliances into verified snapshots, dossiers, peer diffs and a binder.
 
     \b
     Examples:
       bt-capture run -i sites.toml
       bt-capture run -i sites.toml --jobs 4 --shard 2/3 --json
+      bt-capture run -i sites.toml --shard auto/3   # Kubernetes Indexed Job with 3 completions
       BT_LOGIN_PASSWORD=… bt-capture run -i pair.toml --pair
     """
     from capture import app as runapp
@@ -95,15 +104,23 @@ def run(inventory: str, output: str | None, jobs: int | None, only: tuple[str, .
     unknown = set(only) - {a.name for a in inv.appliance}
     if unknown:
         raise ConfigError(f"--only: not in the inventory: {', '.join(sorted(unknown))}")
-    names = [a.name for a in runapp.shard([a for a in inv.appliance if not only or a.name in only], shard)]
+    from capture import shard as shards
+
+    part = shards.parse(shard, os.environ)
+    names = [a.name for a in shards.select([a for a in inv.appliance if not only or a.name in only], part,
+                                           universe=inv.appliance)]
+    gaps = shards.peer_gaps(inv.appliance, names, only)
+    if dry_run:
+        summary.plan(names, gaps, part, as_json)
+        return
     outcome = _run(inv, names, resume=resume, insecure=insecure, ocr=not no_ocr, render=not no_render,
-                   quiet=quiet or as_json, verbose=verbose)
-    _report(outcome, as_json)
+                   quiet=quiet or as_json, verbose=verbose, gaps=gaps, shard=part)
+    summary.report(outcome, as_json, part)
     sys.exit(outcome.exit_code)
 
 
 def _run(inv: Any, names: list[str], *, resume: bool, insecure: bool, ocr: bool, render: bool, quiet: bool,
-         verbose: int) -> Any:
+         verbose: int, gaps: list[dict[str, str]] | None = None, shard: Any = None) -> Any:
     from rich.console import Console
 
     from capture import app as runapp
@@ -112,6 +129,8 @@ def _run(inv: Any, names: list[str], *, resume: bool, insecure: bool, ocr: bool,
 
     redactor = Redactor()
     runapp.setup_logging(redactor, verbose, quiet)
+    if shard is not None:
+        runapp.log.info("shard %s (from %s): %s", shard, shard.source, ", ".join(names) or "no appliance")
     console = Console(stderr=True)
     progress: Any = Progress() if quiet or not console.is_terminal else runapp.RichProgress(console)
     pool = None
@@ -122,37 +141,11 @@ def _run(inv: Any, names: list[str], *, resume: bool, insecure: bool, ocr: bool,
         opts = Options(resume=resume, insecure=insecure, progress=progress, ocr=pool)
         if isinstance(progress, runapp.RichProgress):
             with progress:
-                return asyncio.run(runapp.run(inv, opts, redactor=redactor, render=render, names=names))
-        return asyncio.run(runapp.run(inv, opts, redactor=redactor, render=render, names=names))
+                return asyncio.run(runapp.run(inv, opts, redactor=redactor, render=render, names=names, gaps=gaps))
+        return asyncio.run(runapp.run(inv, opts, redactor=redactor, render=render, names=names, gaps=gaps))
     finally:
         if pool is not None:
             pool.close()
-
-
-def _report(outcome: Any, as_json: bool) -> None:
-    rows = []
-    for r in outcome.results:
-        snap = r.snapshot
-        problems = [f"{f.step}: {f.error}" for f in snap.failures] if snap else [r.error or "failed"]
-        dossier = r.folder / "dossier.html" if r.folder and (r.folder / "dossier.html").exists() else None
-        rows.append({"name": r.name, "exit_code": r.exit_code, "folder": str(r.folder) if r.folder else None,
-                     "dossier": str(dossier) if dossier else None,
-                     "status": "complete" if r.exit_code == 0 else f"{len(problems)} problem(s)",
-                     "problems": problems, "warnings": snap.warnings if snap else []})
-    if as_json:
-        click.echo(json.dumps({"exit_code": outcome.exit_code, "appliances": rows, "diffs": outcome.diffs,
-                               "binder": str(outcome.binder) if outcome.binder else None}, indent=2, default=str))
-        return
-    for row in rows:
-        click.echo(f"{row['name']:<14} {row['status']:<14} {row['dossier'] or row['folder'] or ''}")
-        for p in row["problems"]:
-            click.echo(f"  ✗ {p}")
-        for w in row["warnings"]:
-            click.echo(f"  ! {w}")
-    for d in outcome.diffs:
-        click.echo(f"diff {d.get('a')} ↔ {d.get('b')}: {d.get('verdict')}  {d.get('html') or ''}")
-    if outcome.binder:
-        click.echo(f"binder: {outcome.binder}")
 
 
 @click.command()
@@ -297,7 +290,7 @@ def demo(output: str, version: str) -> None:
         destructive = sim.events(kind="destructive")
     finally:
         sim.stop()
-    _report(outcome, False)
+    summary.report(outcome, False)
     click.echo(f"inventory: {inv_path}  (secrets came from environment variables)")
     click.echo(f"destructive actions seen by the simulator: {len(destructive)}")
     sys.exit(outcome.exit_code or (1 if destructive else 0))

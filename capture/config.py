@@ -164,15 +164,19 @@ class Inventory(Strict):
         if dup:
             raise ValueError(f"appliance names must be unique: {sorted(dup)}")
         for a in self.appliance:
-            if a.peer and a.peer not in names:
-                raise ValueError(f"appliance {a.name!r}: peer {a.peer!r} is not in the inventory")
+            if a.peer == a.name:
+                raise ValueError(f"appliance {a.name!r} names itself as its peer")
+        # A peer missing from the inventory is not an error: that appliance is still captured, and the run
+        # names the peer diff as not made (capture.shard.peer_gaps).
         return self
 
     def pairs(self) -> list[tuple[str, str]]:
+        """The failover pairs to compare: both peers in the inventory, each pair once."""
+        names = {a.name for a in self.appliance}
         seen: set[str] = set()
         out = []
         for a in self.appliance:
-            if a.peer and a.name not in seen:
+            if a.peer and a.peer in names and a.name not in seen:
                 out.append((a.name, a.peer))
                 seen |= {a.name, a.peer}
         return out

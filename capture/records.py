@@ -201,6 +201,7 @@ class PeerInfo(Model):
     must_match: int = 0
     diff_html: str | None = None
     differences: list[dict[str, Any]] = []  # must-match differences (flow, section, label, a, b)
+    not_compared: str | None = None  # why the run that took this snapshot made no peer diff (--only, inventory)
 
 
 class Snapshot(Model):

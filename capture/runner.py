@@ -22,7 +22,7 @@ from capture.fetch import ApiClient
 from capture.errors import CaptureError, SessionBounced
 from capture.guard import Guard
 from capture.layers import ALL, Layers
-from capture.records import Identity, PageRecord, Snapshot
+from capture.records import Identity, PageRecord, PeerInfo, Snapshot
 from capture.redact import Redactor
 from capture.secrets import SecretSource
 from capture.navigate import LOGIN_STATES
@@ -52,6 +52,7 @@ class Options:
     ocr: Any = None  # capture.ocr pool (submit(path) -> future), or None to skip OCR
     render: bool = True
     layers: Layers = ALL  # the secret layers; only the test suite switches any off (capture.layers)
+    peers: dict[str, PeerInfo] = field(default_factory=dict)  # appliance name → its failover peer, as the run sees it
 
 
 @dataclass
@@ -157,6 +158,8 @@ class Runner:
         snap = Snapshot(tool_version=__version__, label=app.name, site_hostname=app.site, appliance_hostname=app.host,
                         deployment=app.deployment, role=app.role, started_at=datetime.now(timezone.utc),
                         operator=_operator(), insecure=app.tls.insecure, tls=[probe], secrets=refs)
+        if app.name in self.opt.peers:
+            snap.peer = self.opt.peers[app.name].model_copy()
         if app.tls.insecure:
             snap.warnings.append("TLS verification was switched off (--insecure): the appliance's identity was not checked")
         store = Store(self._output_root(), app.name, self.redactor, resume=self.opt.resume)

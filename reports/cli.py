@@ -67,3 +67,46 @@ def render_cmd(snapshots: tuple[str, ...], binder_dir: str | None, diffs: tuple[
         click.echo(f / dossier.PDF)
     if len(folders) > 1:
         click.echo(root / "index.html")
+
+
+@click.command("binder")
+@click.argument("root", type=click.Path(exists=True, file_okay=False))
+@click.option("--html-only", is_flag=True, help="Write index.html only (no Chromium needed).")
+@click.option("--browser", type=click.Path(dir_okay=False), help="The Chromium that prints binder.pdf.")
+@click.option("--json", "as_json", is_flag=True, help="Print every appliance's newest snapshot and the pairs as JSON.")
+@guarded
+def binder_cmd(root: str, html_only: bool, browser: str | None, as_json: bool) -> None:
+    """Rebuild index.html and binder.pdf of an output ROOT from the snapshot folders in it.
+
+    Every run does this for its output folder; run it by hand after copying or deleting snapshots. It
+    lists the newest finished snapshot of every appliance with the earlier ones under it, unfinished
+    captures as partial, and the peer diffs. Safe while other runs write to ROOT (it takes a lock).
+
+    \b
+    Examples:
+      bt-capture binder /srv/bt-capture/out
+      bt-capture binder out --html-only --json
+    """
+    from reports import binder, binder_scan
+    from reports.pdf import PdfRenderer
+
+    async def go() -> Path:
+        if html_only:
+            return await binder.update(Path(root), None)
+        async with PdfRenderer(Path(browser) if browser else None) as pdf:
+            return await binder.update(Path(root), pdf)
+
+    index = asyncio.run(go())
+    if as_json:
+        m = binder.model(binder_scan.scan(Path(root)), Path(root))
+        click.echo(json.dumps({
+            "index": str(index), "pdf": None if html_only else str(Path(root) / binder.PDF), "attention": m["bad"],
+            "appliances": [{"name": a["label"], "site": a["site"], "newest": a["latest"]["name"],
+                            "captured": a["latest"]["captured"], "outcome": a["outcome"], "problems": a["problems"],
+                            "earlier": len(a["history"])} for a in m["apps"]],
+            "pairs": [{"a": p["a"], "b": p["b"], "verdict": p["diff"]["verdict"] if p["diff"] else None,
+                       "not_compared": p["reason"]} for p in m["pairs"]]}, indent=2))
+        return
+    click.echo(index)
+    if not html_only:
+        click.echo(Path(root) / binder.PDF)

@@ -49,10 +49,13 @@ def titles(folder: Path) -> tuple[str, str, str]:
 
 
 async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_root: Path, *,
-                     browser: Path | None = None, running: Any = None) -> None:
+                     browser: Path | None = None, running: Any = None, binder: bool | None = None) -> Path | None:
     """Each folder's dossier.html and dossier.pdf with one Chromium (`running`: one already up, e.g. the
-    capture's, else one launched for it); the binder too when there are several."""
+    capture's, else one launched for it); then the binder of output_root (by default when there are several
+    folders); returns its index.html."""
     folders = [Path(f) for f in folders]
+    binder = len(folders) > 1 if binder is None else binder
+    index = None
     errors: list[str] = []
     done: list[Path] = []
     for f in folders:
@@ -66,7 +69,7 @@ async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_ro
         except Exception as e:  # one bad manifest must not cost the other appliances their dossiers
             (f / HTML).unlink(missing_ok=True)
             errors.append(f"{f.name}: {type(e).__name__}: {e}")
-    if done or len(folders) > 1:
+    if done or binder:
         browser = Path(browser or default_browser())
         if running is None and not browser.exists():
             raise BrowserMissing(f"Chromium not found at {browser}: dossier.html written, no PDF")
@@ -84,9 +87,11 @@ async def render_all(folders: list[Path], diffs: list[dict[str, Any]], output_ro
                         (f / PDF).unlink(missing_ok=True)
                         errors.append(f"{f.name}: PDF: {type(e).__name__}: {e}")
             await asyncio.gather(*(one(f) for f in done))
-            if len(folders) > 1:
-                from reports import binder
+            if binder:
+                from reports import binder as root_binder
 
-                await binder.render(folders, diffs, Path(output_root), pdf)
+                index = await root_binder.update(Path(output_root), pdf, folders=folders, diff_folders=[
+                    Path(d["json"]).parent for d in diffs if d.get("json") and Path(d["json"]).is_file()])
     if errors:
         raise RenderError("could not render " + "; ".join(errors))
+    return index

@@ -228,7 +228,7 @@ def peer(folder: Path, snap: Snapshot, diffs: list[dict[str, Any]] | None) -> Pe
         return PeerView(Path(str(other)).name if other else "peer", str(d.get("verdict", "")),
                         int(d.get("must_match") or 0), rel and "/".join(quote(p) for p in Path(rel).parts), rows,
                         d.get("comparable") is not False)
-    if snap.peer:
+    if snap.peer and (snap.peer.verdict or snap.peer.diff_html):  # a peer named, but never compared: no claim
         p = snap.peer
         return PeerView(p.name, p.verdict or "", p.must_match, p.diff_html, list(p.differences))
     return None

@@ -196,9 +196,9 @@ def test_prune_keeps_the_catalog_and_downloads_nothing_again(sim_archive: Simula
     code, found, err = archive(inv, env, "search", "-i", str(inv), "--json")
     assert code == 0 and len(found) == 12  # 11 archived and 1 running: pruned ones stay listed
     # The binder shows the archive's summary per site (it reads archive-summary.json, not the catalog).
-    from reports import binder
+    from reports import binder, binder_scan
 
-    page = binder.render_html([], [], inv.parent / "out").read_text()
+    page = binder.render_html(binder_scan.scan(inv.parent / "out"), inv.parent / "out").read_text()
     section = page.split('id="archive"', 1)[1].split("</table>", 1)[0]
     row = re.sub(r"<[^>]+>", " ", section.split("support.example.test", 1)[1])
     assert row.split()[:1] == ["11"] and "1 still running" in row

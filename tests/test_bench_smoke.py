@@ -14,7 +14,7 @@ pytestmark = pytest.mark.xdist_group("bench")
 ROOT = Path(__file__).resolve().parents[1]
 HEADINGS = ["1. One appliance, end to end", "2. Peer tool: shot-scraper", "3. OCR: serial against the worker pool",
             "4. Fleet scaling", "5. Large NSB backups against curl", "6. Diff of two full snapshots",
-            "Profile of the slowest stage", "7. Session archive: one busy day against curl"]
+            "7. Binder of a large output root", "Profile of the slowest stage", "8. Session archive: one busy day against curl"]
 
 
 def test_quick_bench_writes_every_table(tmp_path: Path) -> None:
@@ -29,7 +29,7 @@ def test_quick_bench_writes_every_table(tmp_path: Path) -> None:
     for part in ("## Machine", "| CPU |", "| Chromium |", "| tesseract |", "| Playwright (Python) |", "## Method"):
         assert part in text
     blocks = re.findall(r"<!-- bench:(\w+) -->(.*?)<!-- /bench:\1 -->", text, re.S)
-    assert [name for name, _ in blocks] == ["e2e", "peer", "ocr", "fleet", "nsb", "diff", "profile", "archive"]
+    assert [name for name, _ in blocks] == ["e2e", "peer", "ocr", "fleet", "nsb", "diff", "binder", "profile", "archive"]
     for heading, (name, body) in zip(HEADINGS, blocks):
         assert f"## {heading}" in body, name
         if name != "profile":

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import simhelpers
 from capture.app import RunOutcome
 from capture.records import Snapshot
-from reports import binder, context, diff_output, view, visual
+from reports import binder, binder_scan, context, diff_output, view, visual
 from reports import diff as rdiff
 from reports.cli_diff import diff_cmd
 
@@ -232,7 +232,7 @@ def test_pages_missing_on_both_sides_are_named_and_never_called_consistent(cases
     text = CliRunner().invoke(diff_cmd, [str(a), str(b), "-o", str(tmp_path), "--no-pdf", "--no-visual"])
     assert text.exit_code == 1 and "verdict: not comparable" in text.output, text.output
     # The binder and the dossier say so too, from the same summary the run hands them.
-    index = binder.render_html([a, b], [data], tmp_path).read_text()
+    index = binder.render_html(binder_scan.scan(tmp_path, [a, b], [Path(data["html"]).parent]), tmp_path).read_text()
     assert "0, not comparable" in index and data["verdict"] in html_unescape(index)
     snap = rdiff.load_snapshot(a)
     peer = view.peer(a, snap, [data])

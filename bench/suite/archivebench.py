@@ -111,7 +111,7 @@ def section(ctx: Ctx) -> Section:
                ["whole run (listings, session reports, recordings)", spread([x["wall"] for x in o]), "–", "–"],
                ["RSS before recordings → peak", f"{mib(median(x['rss0'] for x in o))} → {mib(median(x['rss'] for x in o))}",
                 f"{mib(median(x['rss'] for x in res['curl']))} (peak)", "–"]]
-    sec = Section("archive", "7. Session archive: one busy day against curl", METHOD, [t], measured=measured)
+    sec = Section("archive", "8. Session archive: one busy day against curl", METHOD, [t], measured=measured)
     sec.goals.append((f"recording bytes ≥ {GOAL}× curl, RSS flat", r >= GOAL and growth < 100 * MB,
                       f"{r:.2f}×, RSS +{growth / MB:.0f} MiB"))
     sec.notes.append(f"bt-capture also saved {o[0]['files'] - n_rec} session reports in the same run; "

@@ -30,6 +30,7 @@ def section(ctx: Ctx) -> Section:
         with SimProcess(work / "sim", "--pair") as sim:
             run = ours.capture(sim, work / "pair", jobs=2, args=["--no-render"] + (["--no-ocr"] if ctx.quick else []))
         a, b = run.folders
+        ctx.cache["pair_snapshots"] = (a, b)  # benchmark 7 builds its large root from these manifests
     from flows.diffrules import DiffRules
     from reports import diff
 

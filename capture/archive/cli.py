@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import click
 
 from capture.commands import fail, guarded
+from capture import shard as shard_mod
 from capture.errors import ConfigError
 
 EXIT_CODES = """\b
@@ -55,7 +57,7 @@ _catalog = click.option("--catalog", metavar="PATH|URL",
 @_catalog
 @click.option("--since", metavar="DATE", help="List sessions from this date (default: the watermark, or 90 days).")
 @click.option("--until", metavar="DATE", help="List sessions up to this date (default: now).")
-@click.option("--shard", metavar="I/N", help="Archive the I-th of N deterministic slices of the sites.")
+@click.option("--shard", metavar="I/N", help="Archive the I-th of N slices of the sites (placed as `run --shard` places them), or auto.")
 @click.option("--only", multiple=True, metavar="SITE", help="Archive only these sites (repeatable).")
 @click.option("--prune-older-than", "prune_days", type=click.IntRange(1), metavar="DAYS",
               help="Then delete local files of sessions older than DAYS; the catalog lists them as pruned.")
@@ -93,7 +95,11 @@ def archive(ctx: click.Context, inventory: str | None, folder: str | None, catal
     unknown = set(only) - {s.name for s in sites}
     if unknown:
         raise ConfigError(f"--only: no such site in the inventory: {', '.join(sorted(unknown))}")
-    sites = runapp.shard([s for s in sites if not only or s.name in only], shard)
+    sites = [s for s in sites if not only or s.name in only]
+    chosen = shard_mod.parse(shard, os.environ)
+    if chosen is not None:  # placed by site hostname, as `bt-capture run --shard` places a site's appliances
+        sites = [s for s in sites if shard_mod.place(s.name.lower(), chosen.total) == chosen.index]
+        shard = f"{chosen.index}/{chosen.total}"
     try:
         results = arun.run(inv, sites, root=root, catalog_url=url, redactor=redactor, since=_day(since, "--since"),
                            until=_day(until, "--until"), shard=shard or "")
