@@ -19,6 +19,10 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# x, y, width, height in CSS pixels of the full-page screenshot (its pixels are these at device scale 1).
+Box = tuple[int, int, int, int]
+
+
 class Field(Model):
     """One label→value pair as a person sees it. Secret values are never stored."""
 
@@ -27,12 +31,14 @@ class Field(Model):
     kind: str = "text"  # text, password, checkbox, radio, select, textarea, static, dl, row
     secret: bool = False
     is_set: bool | None = None  # for secrets: whether the appliance holds a value
+    box: Box | None = None  # where the value stands in the full-page screenshot
 
 
 class Table(Model):
     title: str = ""
     headers: list[str] = []
     rows: list[list[str]] = []
+    boxes: list[Box | None] = []  # per row, where it stands in the screenshot (empty: not recorded)
 
 
 class Section(Model):
