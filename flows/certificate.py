@@ -33,7 +33,10 @@ _TABLES_JS = """
     const body = rows.filter((r) => r !== head && r.parentElement !== table.tHead && vis(r));
     out.push({ headers: [...head.cells].map((c) => (c.innerText || '').trim()), rows: body.map((r, i) => {
       r.setAttribute('data-btc-certrow', `${t}-${i}`);
-      return { mark: `${t}-${i}`, cells: [...r.cells].map((c) => (c.innerText || '').trim()),
+      // A cell's text, and the state of a checkbox or radio in it (the Default mark is often one).
+      const cell = (c) => [(c.innerText || '').trim(), ...[...c.querySelectorAll('input[type=checkbox],input[type=radio]')]
+        .map((x) => (x.checked ? 'on' : 'off'))].filter(Boolean).join(' ');
+      return { mark: `${t}-${i}`, cells: [...r.cells].map(cell),
                box: !!r.querySelector('input[type=checkbox]') };
     }) });
   });
@@ -83,7 +86,7 @@ def choose(certs: list[Certificate], hostnames: list[str], own: list[str], own_f
                         detail=(", ".join(bound) if bound else f"IP Address(es) {', '.join(c.ips) or 'none'} do not "
                                 f"include {', '.join(sorted(own))}") if own else own_from),
                   Check(name="default certificate", passed=c.default, detail="marked default" if c.default else
-                        "not marked default" if c.default is False else "no default column"),
+                        "not marked default" if c.default is False else "not shown"),
                   Check(name="expiry", passed=None, detail=c.expires or "not shown")]
         out.candidates.append(Candidate(name=c.name, qualifies=c.private_key is True, checks=checks))
         if c.private_key is True:

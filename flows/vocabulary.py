@@ -86,10 +86,13 @@ class Vocabulary:
     def __post_init__(self) -> None:
         self._controls = {key(c) for c in self.control_columns}
         self._groups: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+        self._canonical: dict[tuple[str, ...], str] = {}
         for canonical, others in self.aliases.items():
             group = {key(canonical)} | {key(o) for o in others}
+            group.discard(())  # an alias of punctuation only ("#") names nothing by itself
             for k in group:
                 self._groups.setdefault(k, set()).update(group)
+                self._canonical.setdefault(k, " ".join(key(canonical)))
 
     @classmethod
     def load(cls, labels: object | None = None) -> "Vocabulary":
@@ -103,6 +106,15 @@ class Vocabulary:
 
     def is_control_column(self, header: str) -> bool:
         return key(header) in self._controls
+
+    def canonical(self, label: str) -> str:
+        """One name for a label in any wording: the first alias group's canonical name it belongs to, else its
+        words (so "Include logged session reporting data" and "Include logged history" key alike)."""
+        k = key(label)
+        if not k:  # nothing but a qualifier: "(unlabelled select)"
+            return " ".join((label or "").casefold().split())
+        hit = self._canonical.get(k)
+        return hit if hit is not None else " ".join(k)
 
     def names(self, canonical: str) -> set[tuple[str, ...]]:
         k = key(canonical)

@@ -70,6 +70,10 @@ def installed(r: Reader) -> list[Certificate] | None:
         if certs is not None:
             for ri in range(len(t.rows)):
                 r.use_row(si, ti, ri)
+            # The dropdown beside the table is its action menu (Export, Delete): a control, not a setting.
+            for fi, f in enumerate(r.rec.sections[si].fields):  # type: ignore[union-attr]
+                if f.kind == "select":
+                    r.used.add((si, fi))
             return certs
     return []
 
@@ -81,17 +85,20 @@ def exported(snap: Snapshot) -> Exported | None:
     if art is None:
         return None
     d = art.verification.details  # type: ignore[union-attr]
-    src = Source(flow="artifacts.p12", section=art.path, label="verified at capture")
+
+    def src(k: str) -> Source:
+        return Source(flow="artifacts.p12", section="Exported certificate (.p12)", label=EXPORTED.get(k, k))
 
     def t(k: str) -> Text:
-        return Text(value=str(d[k]) if d.get(k) not in (None, "") else None, src=src)
+        return Text(value=str(d[k]) if d.get(k) not in (None, "") else None, src=src(k))
     key = d.get("key") or {}
-    return Exported(subject=t("subject"), issuer=t("issuer"), sans_dns=Items(value=sorted(d.get("sans_dns") or []),
-                                                                             src=src),
-                    sans_ip=Items(value=sorted(d.get("sans_ip") or []), src=src), serial=t("serial"),
+    return Exported(subject=t("subject"), issuer=t("issuer"),
+                    sans_dns=Items(value=sorted(d.get("sans_dns") or []), src=src("sans_dns")),
+                    sans_ip=Items(value=sorted(d.get("sans_ip") or []), src=src("sans_ip")), serial=t("serial"),
                     not_before=t("not_before"), not_after=t("not_after"), sha256=t("sha256"), sha1=t("sha1"),
                     spki_sha256=t("spki_sha256"),
-                    key=Text(value=" ".join(str(key[k]) for k in ("type", "size") if key.get(k)) or None, src=src),
+                    key=Text(value=" ".join(str(key[k]) for k in ("type", "size") if key.get(k)) or None,
+                             src=src("key")),
                     chain=[ChainCert(subject=c.get("subject", ""), issuer=c.get("issuer", ""),
                                      sha256=c.get("sha256", ""), not_after=c.get("not_after"))
                            for c in d.get("chain") or []])
@@ -101,7 +108,17 @@ def presented(snap: Snapshot) -> Presented | None:
     if not snap.tls:
         return None
     t = snap.tls[0]
-    src = Source(flow="tls.presented", section=f"{t.host}:{t.port}", label="TLS handshake")
-    return Presented(sha256=Text(value=t.sha256, src=src), subject=Text(value=t.subject or None, src=src),
-                     issuer=Text(value=t.issuer or None, src=src), sans=Items(value=sorted(t.sans), src=src),
-                     not_after=Text(value=t.not_after.isoformat() if t.not_after else None, src=src))
+
+    def src(k: str) -> Source:
+        return Source(flow="tls.presented", section=f"Presented over TLS by {t.host}:{t.port}", label=EXPORTED[k])
+    return Presented(sha256=Text(value=t.sha256, src=src("sha256")), subject=Text(value=t.subject or None,
+                                                                                  src=src("subject")),
+                     issuer=Text(value=t.issuer or None, src=src("issuer")),
+                     sans=Items(value=sorted(t.sans), src=src("sans")),
+                     not_after=Text(value=t.not_after.isoformat() if t.not_after else None, src=src("not_after")))
+
+
+EXPORTED = {"subject": "Subject", "issuer": "Issuer", "sans_dns": "Alternative names (DNS)",
+            "sans_ip": "Alternative names (IP)", "sans": "Alternative names", "serial": "Serial number",
+            "not_before": "Valid from", "not_after": "Valid until", "sha256": "SHA-256 fingerprint",
+            "sha1": "SHA-1 fingerprint", "spki_sha256": "Public key SHA-256", "key": "Key"}

@@ -44,6 +44,7 @@ def failover(fo: Reader, info: Reader) -> Failover | None:
                    hostname=fo.text("Hostname", where=own), peer_hostname=fo.text("Hostname", where=peer))
     theirs = fo.text("Role", where=peer)
     out.peer_role = Text(value=role(theirs.value), src=theirs.src)
+    out.peer_role_shown = theirs.value
     out.last_status_check = fo.text("Last Status Check")
     out.backup_operations = fo.flag("Enable Backup Operations")
     out.automatic_failover = fo.flag("Automatic Failover")

@@ -58,9 +58,10 @@ class Secret(M):
 class Setting(M):
     """A value the model does not name: kept with its label as the page shows it."""
 
-    KEY: ClassVar[tuple[str, ...]] = ("src.flow", "section", "label")
+    KEY: ClassVar[tuple[str, ...]] = ("src.flow", "key")
     section: str = ""
     label: str
+    key: str = ""  # the label in the matcher's one wording (the same setting under another version's label)
     value: str | None = None
     kind: str = "text"
     secret: bool = False
@@ -177,7 +178,8 @@ class SiteChoice(M):
 
 
 class ChainCert(M):
-    KEY: ClassVar[tuple[str, ...]] = ("sha256",)
+    """One certificate of the exported chain, leaf first (compared by position)."""
+
     subject: str = ""
     issuer: str = ""
     sha256: str = ""
@@ -286,7 +288,8 @@ class Failover(M):
     role_shown: str | None = None  # the page's own wording of the role
     hostname: Text = Text()  # this appliance, as the Failover page names it
     peer_hostname: Text = Text()
-    peer_role: Text = Text()
+    peer_role: Text = Text()  # primary, backup or none
+    peer_role_shown: str | None = None  # the peer's status as the page words it ("Unreachable" …)
     last_status_check: Text = Text()
     backup_operations: Flag = Flag()
     automatic_failover: Flag = Flag()

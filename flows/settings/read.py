@@ -36,10 +36,14 @@ def blank(value: str | None) -> str | None:
     return None if v.casefold() in DASHES else v
 
 
-def _heading(s: Section, heads: set[tuple[str, ...]], i: int) -> bool:
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _heading(s: Section, heads: set[str], i: int) -> bool:
     """The page's own title block ("Security > Certificates: Manage SSL Certificates …"), not settings: a breadcrumb,
     a menu item's name, or a first section that only repeats its title as a label."""
-    if " > " in s.title or key(s.title) in heads:
+    if " > " in s.title or _norm(s.title) in heads:
         return True
     return i == 0 and bool(s.fields) and all(f.kind == "static" for f in s.fields) and \
         any(key(f.label) == key(s.title) for f in s.fields)
@@ -53,7 +57,7 @@ class Reader:
         self.vocab = vocab
         self.used: set[tuple[int, int]] = set()
         self.used_rows: set[tuple[int, int, int]] = set()
-        heads = {key(m) for m in (rec.menu_path if rec else [])} | {key(rec.title if rec else "")}
+        heads = {_norm(m) for m in (rec.menu_path if rec else [])} | {_norm(rec.title if rec else "")}
         self._heading = [_heading(s, heads, i) for i, s in enumerate(self.rec.sections if self.rec else [])]
 
     @property
@@ -167,6 +171,7 @@ class Reader:
     def _setting(self, si: int, fi: int) -> Setting:
         f = self.rec.sections[si].fields[fi]  # type: ignore[union-attr]
         return Setting(section=display_section(self.rec.sections[si].title), label=f.label,  # type: ignore[union-attr]
+                       key=self.vocab.canonical(f.label),
                        value=None if f.secret else f.value, kind=f.kind, secret=f.secret,
                        is_set=f.is_set if f.secret else None, src=self.src(si, fi))
 
@@ -195,6 +200,7 @@ class Reader:
                     head = next((row[i] for i in keep if i < len(row) and row[i].strip()), f"row {ri + 1}")
                     if len(keep) == 1 and t.headers:  # a one-column list: each row is the value
                         out.append(Setting(section=display_section(s.title), label=t.headers[keep[0]], value=head,
+                                           key=f"{head} / {self.vocab.canonical(t.headers[keep[0]])}",
                                            kind="cell", src=self.src(si, ti=ti, ri=ri, label=t.headers[keep[0]])))
                         continue
                     for i in keep:
@@ -202,6 +208,7 @@ class Reader:
                             continue
                         column = t.headers[i] if i < len(t.headers) else f"column {i + 1}"
                         out.append(Setting(section=display_section(s.title), label=f"{head} / {column}",
+                                           key=f"{head} / {self.vocab.canonical(column)}",
                                            value=row[i], kind="cell", src=self.src(si, ti=ti, ri=ri,
                                                                                   label=f"{head} / {column}")))
         return out
