@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 CASES: dict[str, list[dict[str, Any]]] = {
-    "pair": [dict(pair=True)],
+    "pair": [dict(pair=True, peers_differ=True)],  # healthy, and different wherever failover allows
     "drift": [dict(pair=True, drift=True)],
     "upgrade": [dict(version="23.3"), dict(version="25.1", drop_setting="syslog")],
 }

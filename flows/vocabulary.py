@@ -44,6 +44,12 @@ def _clean(label: str) -> str:
 def key(label: str) -> tuple[str, ...]:
     """A label as a sorted tuple of meaningful words: order, case, punctuation, stop words and empty
     qualifiers do not count; a parenthesised qualifier counts only when it carries meaning (IPv6)."""
+    return tuple(sorted(words(label)))
+
+
+@lru_cache(maxsize=8192)
+def words(label: str) -> tuple[str, ...]:
+    """The meaningful words of a label in their order (see key)."""
     t = _clean(label)
     kept: list[str] = []
 
@@ -52,9 +58,8 @@ def key(label: str) -> tuple[str, ...]:
         kept.extend(w for w in words if w in SIGNIFICANT)
         return " "
     t = _PAREN.sub(qualifier, t)
-    words = [_singular(w) for w in _WORD.findall(t.replace("-", " ").replace("/", " "))]
-    words = [w for w in words if w not in STOP and w not in DEFAULTS] + kept
-    return tuple(sorted(words))
+    found = [_singular(w) for w in _WORD.findall(t.replace("-", " ").replace("/", " "))]
+    return tuple([w for w in found if w not in STOP and w not in DEFAULTS] + kept)
 
 
 @lru_cache(maxsize=8192)
@@ -66,14 +71,27 @@ def squash(label: str) -> str:
         kept.extend(w for w in (_singular(x) for x in _WORD.findall(m.group(1))) if w in SIGNIFICANT)
         return " "
     t = _PAREN.sub(qualifier, _clean(label))
-    words = [_singular(w) for w in _WORD.findall(t.replace("-", "").replace("/", " ")) if w not in DEFAULTS]
-    return "".join(words) + "|" + " ".join(sorted(kept))
+    found = [_singular(w) for w in _WORD.findall(t.replace("-", "").replace("/", " ")) if w not in DEFAULTS]
+    return "".join(found) + "|" + " ".join(sorted(kept))
+
+
+def _compounds(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Equal once words written apart in one are joined as the other writes them ("Host Name" = "Hostname")."""
+    def joined(ws: tuple[str, ...], other: set[str]) -> tuple[str, ...]:
+        out: list[str] = []
+        for w in ws:
+            if out and out[-1] + w in other:
+                out[-1] += w
+            else:
+                out.append(w)
+        return tuple(sorted(out))
+    return joined(a, set(b)) == tuple(sorted(b)) or joined(b, set(a)) == tuple(sorted(a))
 
 
 def same(a: str, b: str) -> bool:
     """The same label in another wording (without aliases)."""
     ka, kb = key(a), key(b)
-    return bool(ka) and (ka == kb or squash(a) == squash(b))
+    return bool(ka) and (ka == kb or squash(a) == squash(b) or _compounds(words(a), words(b)))
 
 
 @dataclass
@@ -126,7 +144,7 @@ class Vocabulary:
         if not k:
             return False
         for c in canonical:
-            if k in self.names(c) or squash(label) == squash(c):
+            if k in self.names(c) or squash(label) == squash(c) or _compounds(words(label), words(c)):
                 return True
         return False
 
