@@ -68,7 +68,7 @@ def title(flow: str) -> str:
 
 
 def where(snap: Snapshot, flow_or_menu: str | tuple[str, ...], interface: str = "appliance") -> str:
-    """Where a person does it: '/appliance > Networking > IP Configuration' (cloud: through /login's tab)."""
+    """Where a person does it: the interface, then the page's menu path (cloud: through a /login tab)."""
     menu = " > ".join(flow_or_menu) if isinstance(flow_or_menu, tuple) else title(flow_or_menu)
     if interface == "login":
         return f"/login > {menu}"

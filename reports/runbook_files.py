@@ -25,7 +25,7 @@ def nsb(snap: Snapshot) -> Step:
         b.rows += [("File", Path(a.path).name, "mono"),
                    ("Backup password kept in", secret_where(snap, "backup_password", a)
                     if a.options.get("password_protected", d.get("password_protected")) else "no password", "value"),
-                   ("Logged history included", "yes" if a.options.get("include_history") else "no", "value"),
+                   ("Session history in the backup", "yes" if a.options.get("include_history") else "no", "value"),
                    ("SHA-256 of the file", a.sha256, "mono"),
                    ("Verification", a.verification.verdict if a.verification else "not checked", "verdict")]
         step.blocks.append(b)

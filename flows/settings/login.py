@@ -41,6 +41,7 @@ def failover(fo: Reader, info: Reader) -> Failover | None:
     if mine.value is None:
         mine = shown
     out = Failover(role=Text(value=role(mine.value), src=mine.src), role_shown=mine.value,
+                   status_role=Text(value=role(shown.value), src=shown.src),
                    hostname=fo.text("Hostname", where=own), peer_hostname=fo.text("Hostname", where=peer))
     theirs = fo.text("Role", where=peer)
     out.peer_role = Text(value=role(theirs.value), src=theirs.src)

@@ -286,6 +286,7 @@ class Event(M):
 class Failover(M):
     role: Text = Text()  # primary, backup or none
     role_shown: str | None = None  # the page's own wording of the role
+    status_role: Text = Text()  # the role /login's Status page shows (primary, backup or none)
     hostname: Text = Text()  # this appliance, as the Failover page names it
     peer_hostname: Text = Text()
     peer_role: Text = Text()  # primary, backup or none
