@@ -76,6 +76,16 @@ def test_pair_that_differs_by_design_is_consistent(cases: dict[str, Any]) -> Non
         assert want in expected, want
     volatile = {d.path for d in result.of("volatile")}
     assert {"identity.uptime", "login.failover.last_status_check"} <= volatile
+    # As behind NAT: bt-capture connects to a loopback address that is neither the appliance's own (its IP
+    # Configuration page) nor in the certificate's binding; the certificate is chosen by the own addresses.
+    for folder, own in zip(cases["pair"], ("10.20.30.41", "10.20.30.42"), strict=True):
+        m = json.loads((folder / "manifest.json").read_text())
+        site = m["settings"]["certificates"]["site"]
+        assert site["name"] == "support.example.test" and site["decided_by"] == "export"
+        assert own in site["own_addresses"] and not [a for a in site["own_addresses"] if a.startswith("127.")]
+        [check] = [c for c in site["candidates"][0]["checks"] if c["name"].startswith("bound")]
+        assert check["passed"] is True and own in check["detail"]
+        assert [a for a in m["artifacts"] if a["kind"] == "p12"][0]["verification"]["verdict"] == "pass"
     fo = result.failover
     assert fo["roles"] == {"bt1": "primary", "bt2": "backup"}
     assert fo["backup"] == "bt2" and fo["backup_operations"] is True
