@@ -30,6 +30,8 @@ class Difference:
     why: str = ""
     page: str = ""
     path: str = ""  # where in the settings model
+    box_a: tuple[int, int, int, int] | None = None  # where each side's screenshot shows it (x, y, width, height)
+    box_b: tuple[int, int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -140,7 +142,8 @@ class _Emitter:
         self.out.append(Difference(flow, src.section if src else "", label,
                                    a_text if a_text is not None else (a.shown if a else None),
                                    b_text if b_text is not None else (b.shown if b else None),
-                                   cls, change, why, self.titles.get(flow, flow), path))
+                                   cls, change, why, self.titles.get(flow, flow), path,
+                                   a.src.box if a and a.src else None, b.src.box if b and b.src else None))
 
 
 def _order(a: Leaf, b: Leaf) -> tuple[list[str], list[str]] | None:

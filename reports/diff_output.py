@@ -38,6 +38,17 @@ def _volatile_values(result: DiffResult, flow: str, side: str) -> list[str]:
     return out
 
 
+def _volatile_boxes(result: DiffResult, flow: str, side: str) -> list[tuple[int, int, int, int]]:
+    """Where the settings model says a volatile value stands (x0, y0, x1, y1): ignored even without OCR."""
+    out = []
+    for d in result.differences:
+        box = getattr(d, f"box_{side}")
+        if d.flow == flow and d.cls == "volatile" and box:
+            x, y, w, h = box
+            out.append((x, y, x + w, y + h))
+    return out
+
+
 def visuals(result: DiffResult, va: Side, vb: Side, out: Path) -> list[dict[str, Any]]:
     """One pixel comparison per page both snapshots have a screenshot of; images only where pixels differ."""
     jobs = []
@@ -58,8 +69,10 @@ def visuals(result: DiffResult, va: Side, vb: Side, out: Path) -> list[dict[str,
         wa, wb = _words(va, pa), _words(vb, pb)
         try:
             vd = visual.render(fa, fb, out / "images", flow,
-                               ignore_a=visual.value_boxes(wa, _volatile_values(result, flow, "a")),
-                               ignore_b=visual.value_boxes(wb, _volatile_values(result, flow, "b")),
+                               ignore_a=visual.value_boxes(wa, _volatile_values(result, flow, "a"))
+                               + _volatile_boxes(result, flow, "a"),
+                               ignore_b=visual.value_boxes(wb, _volatile_values(result, flow, "b"))
+                               + _volatile_boxes(result, flow, "b"),
                                words_a=[visual.word_box(w) for w in wa], words_b=[visual.word_box(w) for w in wb])
         except Exception as e:  # noqa: BLE001 - a damaged screenshot: say so, compare the rest
             return row | {"error": f"{type(e).__name__}: {e}"}

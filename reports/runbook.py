@@ -170,10 +170,16 @@ def chosen(choice: SiteChoice) -> Block:
     if choice.candidates:
         heads = [c.name for c in choice.candidates[0].checks]
         b.tables.append(Table(title="Candidates and the conditions checked", headers=["Certificate", *heads],
-                              rows=[[c.name, *[("yes" if k.passed else "no" if k.passed is False else "not checked")
-                                               + (f": {k.detail}" if k.detail else "") for k in c.checks]]
+                              rows=[[c.name, *[_check(k.passed, k.detail) for k in c.checks]]
                                     for c in choice.candidates]))
     return b
+
+
+def _check(passed: bool | None, detail: str) -> str:
+    verdict = {True: "yes", False: "no"}.get(passed, "")  # type: ignore[arg-type]
+    if not detail or detail == verdict:
+        return verdict or "—"
+    return f"{verdict}: {detail}" if verdict else detail
 
 
 def other_settings(snap: Snapshot, m: Settings) -> Step:

@@ -224,3 +224,21 @@ def test_visual_diff_boxes_real_changes_and_leaves_out_volatile_values(cases: di
     assert row["ignored_cells"] > 0
     # Pages whose only difference is a masked secret or nothing at all show no boxes.
     assert rows["login.management.security"]["regions"] == []
+
+
+def test_model_boxes_show_what_differs_without_ocr(cases: dict[str, Any], tmp_path: Path) -> None:
+    """The settings model knows where each value stands: a real difference is boxed, a clock is not, no OCR needed."""
+    flow = "appliance.status.basics"
+    result, va, vb = rdiff.compare_folders(*cases["pair"])
+    for v in (va, vb):  # no OCR word boxes at all
+        for p in (v.folder / "ocr").glob("*.words.json") if (v.folder / "ocr").is_dir() else []:
+            p.unlink()
+    row = {r["flow"]: r for r in diff_output.visuals(result, va, vb, tmp_path)}[flow]
+    by = {d.path: d for d in result.differences}
+
+    def hit(box: tuple[int, int, int, int]) -> bool:
+        x, y, w, h = box
+        return any(r[0] < x + w and r[2] > x and r[1] < y + h and r[3] > y for r in row["regions"])
+    assert by["identity.model"].box_b and hit(by["identity.model"].box_b)
+    for path in ("identity.system_time", "identity.uptime"):
+        assert by[path].cls == "volatile" and by[path].box_b and not hit(by[path].box_b), path
