@@ -116,9 +116,7 @@ class Vocabulary:
     def load(cls, labels: object | None = None) -> "Vocabulary":
         """From a flows.base.Labels (ours and the user's files), or ours alone."""
         if labels is None:
-            from flows.base import Labels
-
-            labels = Labels.load()
+            return _shipped()
         data = getattr(labels, "data", {})
         return cls(dict(data.get("aliases", {})), list(data.get("settings", {}).get("control_columns", [])))
 
@@ -172,3 +170,11 @@ class Vocabulary:
 
     def every(self, items: Iterable[T], label_of: Callable[[T], str], *canonical: str) -> Iterator[T]:
         return (it for it in items if self.matches(label_of(it), *canonical))
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> Vocabulary:
+    """Ours alone (flows/labels.toml), read once: reports open many snapshots."""
+    from flows.base import Labels
+
+    return Vocabulary.load(Labels.load())

@@ -6,7 +6,7 @@ import re
 from flows.settings.model import (Address, Administration, Agreement, Cipher, Email, Hardware, Identity, Network, Nic,
                                   Protocol, Route, Snmp, Syslog, Text, Tls)
 from flows.settings.certs import is_ip
-from flows.settings.read import Reader, blank, flag, listed
+from flows.settings.read import Reader, blank, flag
 
 # "TLSv1.2", "TLS 1.3", "SSL v3": a protocol version switch, whatever the page calls it.
 _PROTOCOL = re.compile(r"^\s*(?:enable\s+)?(ssl|tls)\s*v?\s*(\d(?:\.\d)?)\s*$", re.I)
