@@ -15,7 +15,7 @@ from typing import Any, Callable
 from fixtures.options import Faults
 
 CASES: dict[str, list[dict[str, Any]]] = {
-    "pair": [dict(pair=True)],
+    "pair": [dict(pair=True, peers_differ=True)],  # healthy, and different wherever failover allows
     "drift": [dict(pair=True, drift=True)],
     "upgrade": [dict(version="23.3"), dict(version="25.1", drop_setting="syslog")],
     "broken": [dict(pair=True, faults=Faults(http500_page="SNMP"))],  # a page neither peer could capture

@@ -30,6 +30,12 @@ def cli() -> None:
               help="Size of every .nsb backup in bytes (streamed).")
 @click.option("--idle-timeout", type=float, default=600.0, show_default=True, help="Session idle timeout (s).")
 @click.option("--drift", is_flag=True, help="Pair only: peer 2 has another certificate key and cipher set.")
+@click.option("--peers-differ", is_flag=True,
+              help="Pair only: a healthy pair that differs where failover allows (models, own certificate binding, "
+                   "own syslog and email servers, SNMP location, agreement, restrictions).")
+@click.option("--cert-binding", type=click.Choice(["san", "own", "elsewhere"]), default="san", show_default=True,
+              help="What the site certificate's IP Address(es) column shows: its IP alternative names, each "
+                   "appliance's own addresses only (as behind NAT), or an address of neither (a cloud front end).")
 @click.option("--inject-markup", is_flag=True, help="Put HTML/script text into a few visible fields.")
 @click.option("--drop-setting", default=None, help="Empty one setting (syslog, snmp, static_routes, agreement, …).")
 @click.option("--secret-panels", default=None, metavar="SPEC",
@@ -62,7 +68,8 @@ def cli() -> None:
 @click.option("--info-file", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write the info JSON here (mode 0600).")
 def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool, no_totp: bool, latency_ms: int,
-             nsb_size: int, idle_timeout: float, drift: bool, inject_markup: bool, drop_setting: str | None,
+             nsb_size: int, idle_timeout: float, drift: bool, peers_differ: bool, cert_binding: str,
+             inject_markup: bool, drop_setting: str | None,
              secret_panels: str | None, late_ms: int, sessions_per_day: int, session_days: int, recording_every: int,
              shell_every: int, running_sessions: int, expired_recordings: int, recording_size: int,
              report_namespace: str, empty_listing: str, report_language: str, recording_framing: str,
@@ -81,7 +88,8 @@ def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool
                              running_sessions=running_sessions, expired_recordings=expired_recordings,
                              recording_size=recording_size, report_namespace=report_namespace,
                              empty_listing=empty_listing, report_language=report_language,
-                             recording_framing=recording_framing, faults=Faults.parse(list(faults)))
+                             recording_framing=recording_framing,
+                             peers_differ=peers_differ, cert_binding=cert_binding, faults=Faults.parse(list(faults)))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     serve_forever(options, info_file, echo=lambda text: (click.echo(text), sys.stdout.flush()))

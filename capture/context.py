@@ -30,30 +30,6 @@ class StepContext:
     timeout_s: float = 30.0
     download_timeout_s: float = 3600.0
 
-    def appliance_ips(self) -> set[str]:
-        """The appliance's own addresses: those on its IP Configuration page, and the one we connect to."""
-        import ipaddress
-
-        ips: set[str] = set()
-        if self.app.resolve:
-            ips.add(self.app.resolve)
-        rec = self.pages.get("appliance.networking.ip_configuration")
-        values: list[str] = []
-        if rec:
-            for sec in rec.sections:
-                values += [f.value or "" for f in sec.fields if "ip address" in f.label.lower()]
-                for t in sec.tables:
-                    cols = [i for i, h in enumerate(t.headers) if "ip address" in h.lower() or h.lower() == "address"]
-                    values += [r[i] for r in t.rows for i in cols if i < len(r)]
-        for v in values:
-            for tok in v.replace(",", " ").replace("/", " ").split():
-                try:
-                    if not ipaddress.ip_address(tok).is_unspecified:
-                        ips.add(tok)
-                except ValueError:
-                    pass
-        return ips
-
     def secret(self, name: str) -> str | None:
         return self.secrets.get(name)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field as PField
+from pydantic import BaseModel, ConfigDict, Field as PField, PrivateAttr, model_validator
 
-SCHEMA_VERSION = 1
+# 2: page fields and table rows carry their screenshot box, and the snapshot its settings model (`settings`).
+# A version-1 manifest still reads: its settings model is built from its page records when it is opened.
+SCHEMA_VERSION = 2
 REDACTED = "[redacted]"
 
 Interface = Literal["appliance", "login", "api"]
@@ -19,6 +21,10 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# x, y, width, height in CSS pixels of the full-page screenshot (its pixels are these at device scale 1).
+Box = tuple[int, int, int, int]
+
+
 class Field(Model):
     """One label→value pair as a person sees it. Secret values are never stored."""
 
@@ -27,12 +33,14 @@ class Field(Model):
     kind: str = "text"  # text, password, checkbox, radio, select, textarea, static, dl, row
     secret: bool = False
     is_set: bool | None = None  # for secrets: whether the appliance holds a value
+    box: Box | None = None  # where the value stands in the full-page screenshot
 
 
 class Table(Model):
     title: str = ""
     headers: list[str] = []
     rows: list[list[str]] = []
+    boxes: list[Box | None] = []  # per row, where it stands in the screenshot (empty: not recorded)
 
 
 class Section(Model):
@@ -174,6 +182,7 @@ class Identity(Model):
     system_time: str | None = None
     hostname: str | None = None
     model: str | None = None
+    site_hostname: str | None = None  # as /login shows it (cloud and hosted sites have no Status page)
 
 
 class TlsInfo(Model):
@@ -230,6 +239,19 @@ class Snapshot(Model):
     secrets: list[SecretRef] = []
     log: list[str] = []  # retries and re-logins, redacted
     peer: PeerInfo | None = None
+    # The typed settings model (flows.settings.Settings, its JSON Schema in docs/settings.schema.json): what each
+    # value means, with where it was read. Reports read it through flows.settings.of(), never these raw dicts.
+    settings: dict[str, Any] | None = None
+    _settings: Any = PrivateAttr(default=None)  # the parsed model, once read
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_version(cls, data: Any) -> Any:
+        v = data.get("schema_version") if isinstance(data, dict) else None
+        if isinstance(v, int) and v > SCHEMA_VERSION:
+            raise ValueError(f"written by a newer bt-capture (manifest schema {v}; this one reads up to "
+                             f"{SCHEMA_VERSION}): update bt-capture to read it")
+        return data
 
     def page(self, flow: str) -> PageRecord | None:
         return next((p for p in self.pages if p.flow == flow), None)

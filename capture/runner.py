@@ -29,7 +29,7 @@ from capture.navigate import LOGIN_STATES
 from capture.session import Session, _message
 from capture.slots import Slots, Turns
 from capture.store import Store, snapshot_name
-from flows import procedure
+from flows import procedure, settings
 from flows.auth import Credentials, login_with
 from flows.base import Labels, Page
 
@@ -186,14 +186,17 @@ class Runner:
         except BaseException:  # interrupted (Ctrl-C): what --resume needs, on disk before we go
             store.save_now(wait=True)
             raise
-        self._identity(snap, labels)
         # Opening the .p12 and hashing files is CPU and disk work: off the event loop, so the other
         # appliances' browser traffic keeps flowing meanwhile. The snapshot is the thread's from here on.
         store.save_now()
         await asyncio.to_thread(postprocess.verify_artifacts, ctx)
+        self._identity(snap, labels)
         snap.procedure = procedure.evaluate(snap, asked={"sync_now"} if app.take.sync_now else set())
         snap.finished_at = datetime.now(timezone.utc)
-        name = snapshot_name(snap.identity.hostname or app.host, snap.identity, snap.started_at)
+        name, unknown = snapshot_name(snap, app.host)
+        if unknown:
+            snap.warnings.append(f"the snapshot name says \"unknown\" for the {', '.join(unknown)}: no captured page "
+                                 "showed it")
         folder = await asyncio.to_thread(store.finalize, snap, name)
         code = 3 if all(o == "login" for o in outcomes) else (1 if snap.failures else 0)
         self.opt.progress.done(app.name, "complete" if code == 0 else f"{len(snap.failures)} problems")
@@ -355,18 +358,15 @@ class Runner:
                 ctx.snapshot.log += [f"/{iface} (second tab): {n}" for n in hs.notes]
 
     def _identity(self, snap: Snapshot, labels: Labels) -> None:
-        ident = {}
-        for key, (flow, label) in flows.IDENTITY.items():
-            rec = snap.page(flow)
-            ident[key] = rec.value(labels.variants(label)) if rec else None
-        snap.identity = Identity(**ident)
-        for key, (flow, label) in flows.PRODUCT.items():
-            rec = snap.page(flow)
-            value = rec.value(labels.variants(label)) if rec else None
-            if key == "role":
-                snap.role = snap.role or (value.lower() if value else None)
-            else:
-                setattr(snap, key, value)
+        """Read the settings model once (flows/settings), store it, and fill the manifest's identity from it."""
+        model = settings.build(snap, labels)
+        snap.settings = model.model_dump(mode="json")
+        ident = model.identity
+        snap.identity = Identity(**{k: getattr(ident, k).value for k in Identity.model_fields})
+        sw, fo = model.login.software, model.login.failover
+        snap.product_version = sw.product_version.value if sw else None
+        snap.product_build = sw.product_build.value if sw else None
+        snap.role = snap.role or (fo.role.value if fo else None)
 
 
 def _for_helper(queue: deque[Any]) -> list[int]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from capture.atomic import atomic_writer, write_atomic  # noqa: F401  (write_atomic: re-exported)
 from capture.errors import ConfigError
-from capture.records import Identity, Snapshot
+from capture.records import Snapshot
 from capture.redact import Redactor
 from capture.verify import sha256_file  # noqa: F401  (re-exported for the capture steps)
 
@@ -53,13 +53,39 @@ def compact_time(raw: str | None, fallback: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H%MZ")
 
 
-def snapshot_name(hostname: str, ident: Identity, captured: datetime) -> str:
-    """hostname_version_serial_base-version_time, e.g. support.example.com_7.3.2_SN12345_base-7.3.2_2026-11-26T0238Z."""
+def snapshot_name(snap: Snapshot, fallback_host: str) -> tuple[str, list[str]]:
+    """The folder name, and what it had to call "unknown" because no captured page showed it.
+
+    On-premises, after the Status page, as the vendor asks: hostname_version_serial_base-version_time, e.g.
+    support.example.com_7.3.2_SN12345_base-7.3.2_2026-11-26T0238Z (the appliance's clock). Cloud and hosted sites
+    have no Status page: site-hostname_product-version_build-…_capture-time, from /login."""
+    ident = snap.identity
+    unknown: list[str] = []
+
+    def part(value: str | None, what: str, fallback: str) -> str:
+        if not value:
+            unknown.append(what)
+        return _safe(value, fallback)
+    if snap.deployment == "onprem" or ident.appliance_version:
+        name = "_".join([
+            _safe(ident.hostname or fallback_host, "appliance"),
+            part(ident.appliance_version, "appliance version", "version-unknown"),
+            part(ident.serial_number, "serial number", "serial-unknown"),
+            "base-" + part(ident.base_software_version, "base software version", "unknown"),
+            compact_time(ident.system_time, snap.started_at or datetime.now(timezone.utc)),
+        ])
+        if not ident.system_time:
+            unknown.append("system time (the capture time was used)")
+        return name, unknown
+    version, build = snap.product_version, snap.product_build
+    if build and version and build.startswith(version):
+        build = build[len(version):]  # "25.1.2 (b.27113) 2025-04-17": the version is already in the name
     return "_".join([
-        _safe(hostname, "appliance"), _safe(ident.appliance_version, "version-unknown"),
-        _safe(ident.serial_number, "serial-unknown"), "base-" + _safe(ident.base_software_version, "unknown"),
-        compact_time(ident.system_time, captured),
-    ])
+        part(ident.site_hostname or snap.site_hostname, "site hostname", "site-unknown"),
+        part(version, "product version", "version-unknown"),
+        "build-" + part(build, "product build", "unknown"),
+        compact_time(None, snap.started_at or datetime.now(timezone.utc)),
+    ]), unknown
 
 
 def _fsync_dir(path: Path) -> None:

@@ -1,7 +1,6 @@
 """What a flow is: a declarative page entry or an action step, and the visible-text vocabulary they use."""
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,16 +9,12 @@ from typing import Any, Literal, Protocol
 from capture.errors import ConfigError
 
 Deployment = Literal["onprem", "cloud", "hosted"]
-DiffClass = Literal["must_match", "expected", "volatile"]
 
 
 @dataclass(frozen=True)
 class Page:
-    """One admin page: how a person reaches it and how to know it is the right one.
-
-    Diff classes: `diff` is the page default; `must_match`, `expected` and `volatile` are label
-    regexes (matched against "Section / Label" and against "Label") that override it.
-    """
+    """One admin page: how a person reaches it and how to know it is the right one. (What its values mean is
+    read in flows/settings; how a difference is classed, by model path, in flows/diff_rules.toml.)"""
 
     flow: str  # interface.area.page: screenshot name, dossier anchor and diff key
     interface: Literal["appliance", "login"]
@@ -29,22 +24,11 @@ class Page:
     secret_labels: tuple[str, ...] = ()  # extra secret label regexes for this page
     expand: tuple[str, ...] = ()  # toggles to click open before capture ("Show details")
     step: str | None = None  # procedure step this page is evidence for
-    diff: DiffClass = "must_match"
-    must_match: tuple[str, ...] = ()
-    expected: tuple[str, ...] = ()
-    volatile: tuple[str, ...] = ()
     required: bool = True  # a missing optional page is noted, not failed
 
     @property
     def title(self) -> str:
         return " > ".join(self.menu)
-
-    def classify(self, section: str, label: str) -> DiffClass:
-        key = f"{section} / {label}"
-        for cls, patterns in (("volatile", self.volatile), ("expected", self.expected), ("must_match", self.must_match)):
-            if any(re.fullmatch(p, label, re.I) or re.fullmatch(p, key, re.I) for p in patterns):
-                return cls  # type: ignore[return-value]
-        return self.diff
 
 
 class Action(Protocol):
@@ -120,7 +104,7 @@ class Labels:
         over = self.data.get("pages", {}).get(page.flow)
         if not over:
             return page
-        allowed = {"menu", "landmarks", "expand", "secret_labels", "must_match", "expected", "volatile"}
+        allowed = {"menu", "landmarks", "expand", "secret_labels"}
         bad = set(over) - allowed
         if bad:
             raise ConfigError(f"labels [pages.\"{page.flow}\"]: unknown key(s) {sorted(bad)}; allowed {sorted(allowed)}")

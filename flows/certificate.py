@@ -1,13 +1,18 @@
 """Security > Certificates export, the vendor's 11 steps: pick the site certificate, export a .p12 with key and chain."""
 from __future__ import annotations
 
-import ipaddress
-import re
+from datetime import date
 from typing import Any
 
 from capture.errors import CaptureError, NavigationError
+from capture.records import Table
 from flows.base import Page
 from flows.extract import controls
+from flows.settings.certs import parse_table
+from flows.settings.model import Candidate, Certificate, Check, SiteChoice
+from flows.settings.appliance import own_addresses
+from flows.settings.parts import BASICS_FLOW, IP_FLOW
+from flows.vocabulary import Vocabulary
 
 CERTS = Page("appliance.security.certificates", "appliance", ("Security", "Certificates"),
              ("Alternative Name", "Other Certificates", "Issued To"), deployments=("onprem", "cloud"))
@@ -15,26 +20,27 @@ EXPORT_PAGE = Page("appliance.security.certificate_export", "appliance", ("Secur
                    ("Include Private Key", "Include Certificate Chain"), deployments=("onprem", "cloud"),
                    step="certificate", required=False)
 
-# Find the certificate table by its headers and mark each row, so the row's checkbox can be ticked.
-_TABLE_JS = """
-(want) => {
-  const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase();
+# Every visible table, its rows marked ("t-i") so the chosen row's checkbox can be ticked; Python reads the headers.
+_TABLES_JS = """
+() => {
   const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : true;
-  for (const table of document.querySelectorAll('table')) {
-    if (!vis(table)) continue;
+  const out = [];
+  [...document.querySelectorAll('table')].filter(vis).forEach((table, t) => {
     const rows = [...table.rows].filter((r) => r.closest('table') === table);
     // The header row: <thead>, a row of <th>, or (older pages) a first row of bold <td>s.
     const head = (table.tHead && table.tHead.rows[0]) || rows.find((r) => [...r.cells].some((c) => c.tagName === 'TH')) || rows[0];
-    if (!head) continue;
-    const headers = [...head.cells].map((c) => norm(c.innerText));
-    if (!want.every((alts) => headers.some((h) => alts.map(norm).includes(h)))) continue;
+    if (!head) return;
     const body = rows.filter((r) => r !== head && r.parentElement !== table.tHead && vis(r));
-    return { headers, rows: body.map((r, i) => {
-      r.setAttribute('data-btc-certrow', String(i));
-      return { cells: [...r.cells].map((c) => (c.innerText || '').trim()), box: !!r.querySelector('input[type=checkbox]') };
-    }) };
-  }
-  return null;
+    out.push({ headers: [...head.cells].map((c) => (c.innerText || '').trim()), rows: body.map((r, i) => {
+      r.setAttribute('data-btc-certrow', `${t}-${i}`);
+      // A cell's text, and the state of a checkbox or radio in it (the Default mark is often one).
+      const cell = (c) => [(c.innerText || '').trim(), ...[...c.querySelectorAll('input[type=checkbox],input[type=radio]')]
+        .map((x) => (x.checked ? 'on' : 'off'))].filter(Boolean).join(' ');
+      return { mark: `${t}-${i}`, cells: [...r.cells].map(cell),
+               box: !!r.querySelector('input[type=checkbox]') };
+    }) });
+  });
+  return out;
 }
 """
 
@@ -51,10 +57,6 @@ _SELECT_JS = """
 """
 
 
-def _tokens(cell: str) -> list[str]:
-    return [t.lower() for t in re.split(r"[\s,;]+", cell) if t]
-
-
 def name_matches(pattern: str, host: str) -> bool:
     pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
     if pattern.startswith("*."):
@@ -62,48 +64,67 @@ def name_matches(pattern: str, host: str) -> bool:
     return pattern == host
 
 
-def _col(headers: list[str], variants: list[str]) -> int | None:
-    low = [v.lower() for v in variants]
-    return next((i for i, h in enumerate(headers) if h in low), None)
+def choose(certs: list[Certificate], hostnames: list[str], own: list[str], own_from: str) -> SiteChoice:
+    """The site certificate among the installed ones (seed steps 3-4).
+
+    A candidate names the appliance or site hostname in its Alternative Names and has Private Key? Yes. The
+    appliance's own addresses (its IP Configuration page, never the address bt-capture connected to) check each
+    candidate's IP binding when known; among several candidates the one bound to an own address wins, then the
+    default mark, then the latest expiry."""
+    names = list(dict.fromkeys(h.lower().rstrip(".") for h in hostnames if h))
+    out = SiteChoice(hostnames=names, own_addresses=sorted(own), addresses_from=own_from)
+    ranked: list[tuple[tuple[bool, bool, date], Certificate]] = []
+    for c in certs:
+        named = [h for h in names if any(name_matches(s, h) for s in c.sans)]
+        if not named:
+            continue
+        bound = sorted(set(c.ips) & set(own))
+        checks = [Check(name="hostname in Alternative Names", passed=True, detail=", ".join(named)),
+                  Check(name="Private Key? Yes", passed=c.private_key is True,
+                        detail="yes" if c.private_key else "no" if c.private_key is False else "not shown"),
+                  Check(name="bound to the appliance's own address", passed=bool(bound) if own else None,
+                        detail=(", ".join(bound) if bound else f"IP Address(es) {', '.join(c.ips) or 'none'} do not "
+                                f"include {', '.join(sorted(own))}") if own else own_from),
+                  Check(name="default certificate", passed=c.default, detail="marked default" if c.default else
+                        "not marked default" if c.default is False else "not shown"),
+                  Check(name="expiry", passed=None, detail=c.expires or "not shown")]
+        out.candidates.append(Candidate(name=c.name, qualifies=c.private_key is True, checks=checks))
+        if c.private_key is True:
+            ranked.append(((bool(bound), bool(c.default), c.expires_on or date.min), c))
+    if not ranked:
+        why = "; ".join(f"{c.name}: Private Key? is {c.checks[1].detail}" for c in out.candidates)
+        out.reason = (f"no certificate qualifies: {why}" if why else
+                      f"no certificate lists {' or '.join(names) or 'the appliance'} in its Alternative Names")
+        return out
+    ranked.sort(key=lambda x: x[0], reverse=True)
+    (ip, default, expiry), best = ranked[0]
+    out.name, out.row = best.name, best.row
+    others = [c for _, c in ranked[1:]]
+    if not others:
+        out.reason = f"the only certificate that names {', '.join(names)} in its Alternative Names with a private key"
+    else:
+        tie = [k for k, _ in ranked[1:] if k == (ip, default, expiry)]
+        rest = ranked[1][0]
+        why = ("bound to the appliance's own address " + ", ".join(sorted(set(best.ips) & set(own))) if ip and not rest[0]
+               else "marked default" if default and not rest[1]
+               else f"the latest expiry ({best.expires})" if expiry > rest[2]
+               else "the first listed (nothing else tells them apart)")
+        out.reason = f"{len(ranked)} certificates qualify ({', '.join(c.name for _, c in ranked)}); chosen: {why}"
+        if tie:
+            out.reason += f"; {len(tie)} other(s) rank the same"
+    if own and not ip:
+        out.reason += (f"; note: its IP Address(es) ({', '.join(best.ips) or 'none'}) do not include the appliance's "
+                       f"own addresses ({', '.join(sorted(own))})")
+    return out
 
 
-def choose_row(headers: list[str], rows: list[dict[str, Any]], *, host: str, ips: set[str],
-               cols: dict[str, list[str]]) -> tuple[int | None, list[str]]:
-    """The row of the site certificate, or None and why each candidate failed (seed steps 3 and 4)."""
-    alt, key, ipc = _col(headers, cols["alt"]), _col(headers, cols["key"]), _col(headers, cols["ip"])
-    why: list[str] = []
-    if alt is None or key is None:
-        return None, [f"the certificate table has no {'Alternative Names' if alt is None else 'Private Key?'} column"]
-    for i, row in enumerate(rows):
-        cells = row["cells"]
-        if len(cells) <= max(alt, key):
-            continue
-        label = next((c for c in cells if c.strip()), f"row {i + 1}")[:60]
-        if not any(name_matches(t, host) for t in _tokens(cells[alt])):
-            continue
-        if cells[key].strip().lower() not in ("yes", "true", "✓", "✔", "y"):
-            why.append(f"{label}: Private Key? is {cells[key].strip() or 'empty'}")
-            continue
-        if ipc is not None and ips and len(cells) > ipc:
-            shown = {t for t in _tokens(cells[ipc]) if _is_ip(t)}
-            if shown and not shown & ips:
-                why.append(f"{label}: IP Address(es) {', '.join(sorted(shown))} do not include {', '.join(sorted(ips))}")
-                continue
-        if not row["box"]:
-            why.append(f"{label}: no checkbox to select it")
-            continue
-        return i, why
-    if not why:
-        why.append(f"no certificate lists {host} in its Alternative Names")
-    return None, why
-
-
-def _is_ip(t: str) -> bool:
-    try:
-        ipaddress.ip_address(t)
-        return True
-    except ValueError:
-        return False
+def read_table(tables: list[dict[str, Any]], vocab: Vocabulary) -> tuple[list[Certificate], list[dict[str, Any]]] | None:
+    """The certificate table among the page's tables (by its headers), parsed, with its rows as the page holds them."""
+    for t in tables:
+        certs = parse_table(Table(headers=t["headers"], rows=[r["cells"] for r in t["rows"]]), vocab)
+        if certs is not None:
+            return certs, t["rows"]
+    return None
 
 
 class ExportCertificate:
@@ -122,17 +143,21 @@ class ExportCertificate:
         if not passphrase:
             raise CaptureError("no p12 passphrase configured (secrets.p12_passphrase); the vendor requires one")
         await s.goto(labels.apply(CERTS))
-        cols = {"alt": labels.variants("Alternative Names"), "key": labels.variants("Private Key?"),
-                "ip": labels.variants("IP Address(es)")}
-        table = await s.page.evaluate(_TABLE_JS, [cols["alt"], cols["key"]])
-        if not table:
+        vocab = Vocabulary.load(labels)
+        found = read_table(await s.page.evaluate(_TABLES_JS), vocab)
+        if found is None:
             raise NavigationError("no certificate table with Alternative Names and Private Key? columns")
-        host = ctx.app.site if ctx.app.deployment == "cloud" else ctx.app.host
-        row, why = choose_row(table["headers"], table["rows"], host=host, ips=ctx.appliance_ips(), cols=cols)
-        if row is None:
-            raise CaptureError("no certificate qualifies for export: " + "; ".join(why))
-        cells = table["rows"][row]["cells"]
-        await s.nav.set_checked(f'[data-btc-certrow="{row}"] input[type=checkbox]')
+        certs, rows = found
+        own, own_from = own_addresses(ctx.pages.get(IP_FLOW), vocab, ctx.app.deployment)
+        choice = choose(certs, [ctx.app.host, ctx.app.site] + _shown_hostname(ctx),
+                        own, own_from)
+        choice.decided_by = "export"
+        if choice.name is None or choice.row is None:
+            raise CaptureError(choice.reason)
+        row = rows[choice.row]
+        if not row["box"]:
+            raise CaptureError(f"{choice.name}: no checkbox to select it")
+        await s.nav.set_checked(f'[data-btc-certrow="{row["mark"]}"] input[type=checkbox]')
         chosen = await s.page.evaluate(_SELECT_JS, labels.variants("Export"))
         with s.guard.allow("certificate export", count=2):
             if chosen:
@@ -158,8 +183,18 @@ class ExportCertificate:
         path = await s.download(lambda: s.nav.press(s.nav.FOUND), "artifacts/site-certificate.p12",
                                 "certificate export")
         ctx.add_artifact("p12", path, "ui", sha256=s.last_sha256, secret_ref="p12_passphrase", options={
-            "certificate": cells[_col(table["headers"], [c.lower() for c in cols["alt"]]) or 0][:200],
-            "row": [c[:120] for c in cells], "include": ["certificate", "private key", "certificate chain"]})
+            "certificate": choice.name, "row": [c[:120] for c in row["cells"]],
+            "include": ["certificate", "private key", "certificate chain"],
+            "choice": choice.model_dump(mode="json")})
+
+
+def _shown_hostname(ctx: Any) -> list[str]:
+    """The hostname Status > Basics showed (captured before Certificates), when it was."""
+    from flows.settings.read import Reader
+
+    rec = ctx.pages.get(BASICS_FLOW)
+    return [v] if rec is not None and (v := Reader(rec, Vocabulary.load(ctx.session.labels)).text("Hostname").value) \
+        else []
 
 
 async def _menu_choice(s: Any, texts: list[str]) -> bool:

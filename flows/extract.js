@@ -44,6 +44,17 @@
     });
   };
 
+  // Where a value stands in the full-page screenshot (CSS pixels: x, y, width, height), for evidence links.
+  const boxOf = (el) => {
+    const r = el && el.getBoundingClientRect ? el.getBoundingClientRect() : null;
+    if (!r || (!r.width && !r.height)) return null;
+    let x = r.left, y = r.top, w = el.ownerDocument.defaultView;
+    while (w && w !== window && w.frameElement) { // inside a same-origin frame: add where the frame stands
+      const f = w.frameElement, fr = f.getBoundingClientRect();
+      x += fr.left + f.clientLeft; y += fr.top + f.clientTop; w = w.parent;
+    }
+    return [Math.round(x + window.scrollX), Math.round(y + window.scrollY), Math.round(r.width), Math.round(r.height)];
+  };
   const secrets = [];
   const handled = new Set();
   const consumed = new Set(); // elements and text nodes read as some control's label
@@ -160,9 +171,9 @@
     const textual = kind === "text" || kind === "textarea" || kind === "password";
     if (kind === "password" || (textual && secretLabel(lab))) {
       markSecret(el, value);
-      sink.fields.push({ label: lab, value: null, kind, secret: true, is_set: !!value });
+      sink.fields.push({ label: lab, value: null, kind, secret: true, is_set: !!value, box: boxOf(el) });
     } else {
-      sink.fields.push({ label: lab, value, kind, secret: false });
+      sink.fields.push({ label: lab, value, kind, secret: false, box: boxOf(el) });
     }
   };
   const radioGroup = (el, sink) => {
@@ -175,7 +186,8 @@
     const checked = group.find((r) => r.checked);
     const value = checked ? labelFor(checked) || checked.value : "";
     if (!label) { label = labelFor(el); }
-    sink.fields.push({ label: cleanLabel(label) || "(unlabelled choice)", value: norm(value), kind: "radio", secret: false });
+    sink.fields.push({ label: cleanLabel(label) || "(unlabelled choice)", value: norm(value), kind: "radio", secret: false,
+      box: boxOf(fs || checked || el) });
   };
   const doControl = (el, sink) => {
     if (handled.has(el) || !usable(el)) return;
@@ -256,22 +268,23 @@
         if (ctrls.length && ctrls.every((x) => x.type === "radio")) { radioGroup(ctrls[0], cur); return; }
         const value = cellText(c[1], label);
         const secret = value === "[redacted]";
-        cur.fields.push(secret ? { label: cleanLabel(label), value: null, kind: "row", secret: true, is_set: true }
-          : { label: cleanLabel(label), value, kind: "row", secret: false });
+        cur.fields.push(secret ? { label: cleanLabel(label), value: null, kind: "row", secret: true, is_set: true, box: boxOf(r) }
+          : { label: cleanLabel(label), value, kind: "row", secret: false, box: boxOf(r) });
       });
       return;
     }
     const headers = headerRow ? cells(headerRow).map((c) => textOf(c)) : [];
-    const out = { title: caption || "", headers, rows: [], index: idx };
+    const out = { title: caption || "", headers, rows: [], index: idx, boxes: [] };
     body.forEach((r, i) => {
       r.setAttribute("data-btc-row", String(i));
       const c = cells(r);
       if (c.length === 1 && c[0].colSpan > 1 && headers.length > 1) { // an empty-table notice or a group row
         const t = textOf(c[0]);
-        if (t) out.rows.push([t]);
+        if (t) { out.rows.push([t]); out.boxes.push(boxOf(r)); }
         return;
       }
       out.rows.push(c.map((cell, j) => cellText(cell, headers[j] || "")));
+      out.boxes.push(boxOf(r));
     });
     cur.tables.push(out);
   };
@@ -283,8 +296,8 @@
       const ctrls = [...e.querySelectorAll(CONTROL)].filter(usable);
       if (ctrls.length === 1 && !textOf(e)) { handled.add(ctrls[0]); field(label, ctrls[0], cur); return; }
       const value = textOf(e);
-      if (secretLabel(label) && value) { markSecret(e, value); cur.fields.push({ label: cleanLabel(label), value: null, kind: "dl", secret: true, is_set: true }); }
-      else cur.fields.push({ label: cleanLabel(label), value, kind: "dl", secret: false });
+      if (secretLabel(label) && value) { markSecret(e, value); cur.fields.push({ label: cleanLabel(label), value: null, kind: "dl", secret: true, is_set: true, box: boxOf(e) }); }
+      else cur.fields.push({ label: cleanLabel(label), value, kind: "dl", secret: false, box: boxOf(e) });
       ctrls.forEach((c) => doControl(c, cur));
     });
   };
@@ -292,15 +305,16 @@
   const inlineOnly = (el) => [...el.children].every((c) => INLINE.has(c.tagName) && inlineOnly(c)) && !el.querySelector(CONTROL);
   const labelLike = (el) => el.matches("label,strong,b,th,dt,.label") || /[:：]\s*$/.test(el.innerText || "") ||
     parseInt(styleOf(el).fontWeight, 10) >= 600;
-  const addText = (t) => {
+  const addText = (t, from) => {
     t = norm(t);
     if (!t || !/[\p{L}\p{N}]/u.test(t)) return; // separators such as "|" are not content
     if (isHeading(t)) { open(t); return; }
     const m = t.match(/^([^:]{1,60}?)\s*:\s+(\S.{0,500})$/);
     if (m && !/^https?$/i.test(m[1])) {
       const secret = secretLabel(m[1]);
-      cur.fields.push(secret ? { label: cleanLabel(m[1]), value: null, kind: "static", secret: true, is_set: true }
-        : { label: cleanLabel(m[1]), value: m[2].trim(), kind: "static", secret: false });
+      const box = boxOf(from && from.nodeType === 3 ? from.parentElement : from);
+      cur.fields.push(secret ? { label: cleanLabel(m[1]), value: null, kind: "static", secret: true, is_set: true, box }
+        : { label: cleanLabel(m[1]), value: m[2].trim(), kind: "static", secret: false, box });
       if (secret) secrets.push(m[2].trim());
       return;
     }
@@ -324,7 +338,7 @@
   };
   const walk = (el) => {
     if (consumed.has(el) || inChrome(el)) return;
-    if (el.nodeType === 3) { addText(el.textContent); return; }
+    if (el.nodeType === 3) { addText(el.textContent, el); return; }
     if (el.nodeType !== 1 || el.matches(SKIP) || pageChrome(el) || menuList(el) || !visible(el)) return;
     const tag = el.tagName;
     if (el.hasAttribute("data-btc-skip")) return;
@@ -349,8 +363,8 @@
     const pair = pairOf(el);
     if (pair) {
       const [label, value, vel] = pair;
-      if (secretLabel(label)) { markSecret(vel, value); cur.fields.push({ label: cleanLabel(label), value: null, kind: "static", secret: true, is_set: true }); }
-      else cur.fields.push({ label: cleanLabel(label), value, kind: "static", secret: false });
+      if (secretLabel(label)) { markSecret(vel, value); cur.fields.push({ label: cleanLabel(label), value: null, kind: "static", secret: true, is_set: true, box: boxOf(el) }); }
+      else cur.fields.push({ label: cleanLabel(label), value, kind: "static", secret: false, box: boxOf(el) });
       return;
     }
     if (inlineOnly(el) && !el.querySelector("label")) {
@@ -360,10 +374,10 @@
       if (labelEl && secretLabel(labelEl.innerText)) {
         const value = norm(el.innerText).slice(norm(labelEl.innerText).length).trim();
         markSecret(el, value);
-        cur.fields.push({ label: cleanLabel(labelEl.innerText), value: null, kind: "static", secret: true, is_set: !!value });
+        cur.fields.push({ label: cleanLabel(labelEl.innerText), value: null, kind: "static", secret: true, is_set: !!value, box: boxOf(el) });
         return;
       }
-      addText(el.innerText);
+      addText(el.innerText, el);
       return;
     }
     [...el.childNodes].forEach(walk);

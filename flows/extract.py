@@ -43,14 +43,17 @@ class Extraction:
 
 
 def _table(raw: dict[str, Any]) -> Table:
-    return Table(title=raw.get("title") or "", headers=raw.get("headers") or [], rows=raw.get("rows") or [])
+    rows = raw.get("rows") or []
+    boxes = raw.get("boxes") or []
+    return Table(title=raw.get("title") or "", headers=raw.get("headers") or [], rows=rows,
+                 boxes=boxes if len(boxes) == len(rows) else [])
 
 
 def _field(raw: dict[str, Any]) -> Field:
     if raw.get("secret"):
         return Field(label=raw["label"], value=REDACTED, kind=raw.get("kind", "text"), secret=True,
-                     is_set=bool(raw.get("is_set")))
-    return Field(label=raw["label"], value=raw.get("value"), kind=raw.get("kind", "text"))
+                     is_set=bool(raw.get("is_set")), box=raw.get("box"))
+    return Field(label=raw["label"], value=raw.get("value"), kind=raw.get("kind", "text"), box=raw.get("box"))
 
 
 async def extract(page: Any, labels: Labels, *, extra_secret: list[str] = (), page_title: str = "",

@@ -94,3 +94,16 @@ def evaluate(snap: Snapshot, *, asked: set[str] = frozenset()) -> list[Procedure
         out.append(ProcedureStep(id=st.id, title=st.title, status=status, evidence=evidence,
                                  detail="; ".join(problems)))
     return out
+
+
+# Where each restore step is done, as menu paths (the runbook shows them; reports hold no menu text of their own).
+RESTORE: dict[str, tuple[str, ...]] = {
+    "network": ("Networking",),
+    "certificate_import": ("Security", "Certificates", "Import"),
+    "settings": ("Security",),
+    "nsb": ("Management", "Software", "Restore Settings"),
+    "vault_key": ("Management", "Software", "Vault Encryption Key"),
+    "failover": ("Management", "Failover"),
+    "preshared_key": ("Management", "Security"),
+    "cloud_appliance": ("Appliance",),  # cloud sites reach /appliance pages from this /login tab
+}

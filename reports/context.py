@@ -7,9 +7,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import flows.settings as model
 from capture.records import PageRecord, Snapshot
+from flows.settings.parts import CERTS_FLOW
 from reports import runbook, view
-from reports.lookup import column, tables_with
 
 STEP_CSS = {"done": ("done", "Done"), "failed": ("failed", "Failed"), "n/a": ("na", "Not applicable")}
 TRUST = {"ca": "verified against the configured CA file", "pin": "verified by a pinned public key",
@@ -78,32 +79,20 @@ def warnings(snap: Snapshot, partial: bool, peer: view.PeerView | None) -> list[
 
 
 def installed_expiring(snap: Snapshot) -> list[dict[str, str]]:
-    """Other certificates on Security > Certificates that expire soon (they are not in the .p12)."""
-    page = snap.page("appliance.security.certificates")
+    """Other installed certificates (the settings model's list) that expire soon: they are not in the .p12."""
+    certs = model.of(snap).certificates
     out = []
-    for t in tables_with(page, "Issued To", "Expires"):
-        who, exp = column(t, "Issued To"), column(t, "Expires")
-        for row in t.rows:
-            when = _date(row[exp]) if exp is not None and exp < len(row) else None
-            if when is None or who is None:
-                continue
-            days = (when - view.reference_time(snap)).days
-            if days <= view.EXPIRY_DAYS:
-                name = row[who].split(" Warning:")[0]
-                out.append(_alert("info", f"Installed certificate “{name}” on Security > Certificates expires on "
-                                          f"{view.day(when)} ({days} days after the capture).",
-                                  "#appliance.security.certificates", "page"))
+    for c in certs.installed if certs else []:
+        if c.expires_on is None:
+            continue
+        when = datetime(c.expires_on.year, c.expires_on.month, c.expires_on.day, tzinfo=timezone.utc)
+        days = (when - view.reference_time(snap)).days
+        if days <= view.EXPIRY_DAYS:
+            page = snap.page(CERTS_FLOW)
+            out.append(_alert("info", f"Installed certificate “{c.name}” on {page.title if page else CERTS_FLOW} "
+                                      f"expires on {view.day(when)} ({days} days after the capture).",
+                              f"#{CERTS_FLOW}", "page"))
     return out
-
-
-def _date(text: str) -> datetime | None:
-    from dateutil import parser
-
-    try:
-        d = parser.parse(text, fuzzy=False)
-    except (ValueError, OverflowError):
-        return None
-    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
 
 
 def checklist(snap: Snapshot) -> list[dict[str, Any]]:

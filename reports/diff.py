@@ -1,40 +1,22 @@
-"""Compare two snapshots by meaning: failover peers, or one appliance before and after an upgrade."""
+"""Compare two snapshots by their settings models: failover peers, or one appliance before and after an upgrade."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+import flows.settings as model
 from capture.errors import ConfigError
 from capture.records import Snapshot
 from flows.diffrules import DiffRules
+from flows.settings.paths import leaves
 from reports import diff_failover
-from reports.diff_flatten import Item, PageView, SnapView, norm, snap_view, value_key, without_own_names
-from reports.diff_match import match_items
-from reports.diff_tables import TableDiff
+from reports.diff_compare import Difference, differences
 
 MODES = ("auto", "peers", "upgrade")
-
-
-@dataclass
-class Difference:
-    flow: str
-    section: str
-    label: str
-    a: str | None
-    b: str | None
-    cls: str  # must_match, expected, volatile
-    change: str  # changed, added, removed, dropped, order
-    why: str = ""
-    page: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["class"] = d.pop("cls")
-        return d
 
 
 @dataclass
@@ -96,9 +78,9 @@ class DiffResult:
     def to_dict(self) -> dict[str, Any]:
         return {"a": self.a, "b": self.b, "a_snapshot": self.a_name, "b_snapshot": self.b_name, "mode": self.mode,
                 "mode_reason": self.mode_reason, "verdict": self.verdict, "must_match": len(self.must_match),
-                "expected": len(self.of("expected")), "volatile": len(self.of("volatile")),
-                "differences": [d.to_dict() for d in self.differences], "pages": self.pages,
-                "warnings": self.warnings, "failover": self.failover, "comparable": self.comparable,
+                "review": len(self.of("review")), "expected": len(self.of("expected")),
+                "volatile": len(self.of("volatile")), "differences": [d.to_dict() for d in self.differences],
+                "pages": self.pages, "warnings": self.warnings, "failover": self.failover, "comparable": self.comparable,
                 "not_compared": self.not_compared, "failed_steps": self.failed_steps}
 
 
@@ -106,59 +88,23 @@ def _names(items: list[str], n: int = 4) -> str:
     return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
 
 
-class _Emitter:
-    """Classifies each raw difference: rules first, then own-name tolerance, empty-on-one-side, upgrade drops."""
+@dataclass
+class Side:
+    """One snapshot of a comparison, with its folder (for screenshots) when it came from one."""
 
-    def __init__(self, rules: DiffRules, mode: str, titles: dict[str, str]) -> None:
-        self.rules, self.mode, self.titles = rules, mode, titles
-        self.out: list[Difference] = []
+    snapshot: Snapshot
+    folder: Path | None = None
 
-    def add(self, flow: str, section: str, label: str, a: str | None, b: str | None, change: str, *,
-            labels: tuple[str, ...], own_equal: bool = False, a_set: bool = True, b_set: bool = True) -> None:
-        cls, why = self.rules.classify(flow, section, labels, mode=self.mode)
-        if cls != "volatile":
-            if self.mode == "upgrade" and a_set and not b_set and change in ("changed", "removed"):
-                why = "set before the upgrade, " + ("gone after it" if change == "removed" else "empty or reset after it")
-                cls, change = "must_match", "dropped"
-            elif self.mode == "upgrade" and change == "added":
-                cls, why = "expected", "new after the upgrade"
-            elif change in ("added", "removed") and not (a_set or b_set):
-                cls, why = "expected", "an empty field shown on one side only (the markup differs)"
-            elif cls == "must_match" and own_equal:
-                cls, why = "expected", "differs only by each appliance's own name"
-        self.out.append(Difference(flow, section, label, a, b, cls, change, why, self.titles.get(flow, flow)))
-
-
-def _is_set(rules: DiffRules, it: Item | None) -> bool:
-    if it is None:
-        return False
-    return bool(it.is_set) if it.secret else not rules.is_empty(it.value)
-
-
-def _compare_items(em: _Emitter, flow: str, pa: PageView, pb: PageView, names: tuple[list[str], list[str]] | None,
-                   rules: DiffRules) -> int:
-    pairs, only_a, only_b = match_items(pa.items, pb.items)
-    for ia, ib in pairs:
-        if ia.cmp == ib.cmp:
-            continue
-        own = bool(names) and not ia.secret and \
-            without_own_names(ia.cmp, names[0]) == without_own_names(ib.cmp, names[1])  # type: ignore[index]
-        em.add(flow, ia.section, ia.label, ia.shown, ib.shown, "changed", labels=(ia.label, ib.label),
-               own_equal=own, a_set=_is_set(rules, ia), b_set=_is_set(rules, ib))
-    for it in only_a:
-        em.add(flow, it.section, it.label, it.shown, None, "removed", labels=(it.label,), a_set=_is_set(rules, it),
-               b_set=False)
-    for it in only_b:
-        em.add(flow, it.section, it.label, None, it.shown, "added", labels=(it.label,), a_set=False,
-               b_set=_is_set(rules, it))
-    return len(pairs)
+    @property
+    def name(self) -> str:
+        return self.snapshot.name
 
 
 def detect_mode(a: Snapshot, b: Snapshot) -> tuple[str, str]:
     """The same appliance (hostname or serial number) at two times is an upgrade comparison."""
     serial_a, serial_b = a.identity.serial_number, b.identity.serial_number
-    host_a = norm(a.appliance_hostname or a.identity.hostname)
-    host_b = norm(b.appliance_hostname or b.identity.hostname)
+    host_a = (a.appliance_hostname or a.identity.hostname or "").casefold()
+    host_b = (b.appliance_hostname or b.identity.hostname or "").casefold()
     if serial_a and serial_a == serial_b:
         return "upgrade", f"both snapshots are of serial number {serial_a}"
     if host_a and host_a == host_b:
@@ -174,48 +120,52 @@ def labels_for(a: Snapshot, b: Snapshot) -> tuple[str, str]:
     return la, lb
 
 
-def compare(a: Snapshot | SnapView, b: Snapshot | SnapView, *, mode: str = "auto",
-            rules: DiffRules | None = None) -> DiffResult:
-    """Pure and fast: every page by flow, section and label, tables by key, certificates, failover health."""
-    va = a if isinstance(a, SnapView) else snap_view(a)
-    vb = b if isinstance(b, SnapView) else snap_view(b)
+def compare(a: Snapshot | Side, b: Snapshot | Side, *, mode: str = "auto", rules: DiffRules | None = None) -> DiffResult:
+    """Pure and fast: every value of both settings models, path by path, then failover health."""
+    sa = a if isinstance(a, Side) else Side(a)
+    sb = b if isinstance(b, Side) else Side(b)
     rules = rules or DiffRules.load()
     if mode not in MODES:
         raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     reason = "as asked"
     if mode == "auto":
-        mode, reason = detect_mode(va.snapshot, vb.snapshot)
-    la, lb = labels_for(va.snapshot, vb.snapshot)
-    flows = list(dict.fromkeys(list(va.pages) + list(vb.pages)))
-    titles = {f: (va.pages.get(f) or vb.pages[f]).title for f in flows}
-    em = _Emitter(rules, mode, titles)
-    res = DiffResult(la, lb, va.name, vb.name, mode, reason)
+        mode, reason = detect_mode(sa.snapshot, sb.snapshot)
+    la, lb = labels_for(sa.snapshot, sb.snapshot)
+    ma, mb = model.of(sa.snapshot), model.of(sb.snapshot)
+    (va, abs_a), (vb, abs_b) = leaves(ma), leaves(mb)
+    flows = list(dict.fromkeys([p.flow for p in sa.snapshot.pages] + [p.flow for p in sb.snapshot.pages]))
+    titles = {f: (sa.snapshot.page(f) or sb.snapshot.page(f)).title for f in flows}  # type: ignore[union-attr]
+    res = DiffResult(la, lb, sa.name, sb.name, mode, reason)
+    not_ok: set[str] = set()
     for flow in flows:
-        pa, pb = va.pages.get(flow), vb.pages.get(flow)
+        pa, pb = sa.snapshot.page(flow), sb.snapshot.page(flow)
         row: dict[str, Any] = {"flow": flow, "title": titles[flow], "a": pa.status if pa else "absent",
-                               "b": pb.status if pb else "absent", "compared": 0}
+                               "b": pb.status if pb else "absent"}
         res.pages.append(row)
         if not (pa and pb and pa.status == "ok" and pb.status == "ok"):
+            not_ok.add(flow)
             missing = [lbl for lbl, p in ((la, pa), (lb, pb)) if not (p and p.status == "ok")]
             res.not_compared[titles[flow]] = missing
             res.warnings.append(f"{titles[flow]}: not captured on {' and '.join(missing)}; not compared")
-            continue
-        names = (va.own_names, vb.own_names) if mode == "peers" and rules.own_name(flow) else None
-        start = len(em.out)
-        row["compared"] = _compare_items(em, flow, pa, pb, names, rules)
-        TableDiff(flow, rules, em, names).compare(pa.tables, pb.tables)
-        row["differences"] = len(em.out) - start
-    for lbl, snap in ((la, va.snapshot), (lb, vb.snapshot)):
+    for lbl, snap in ((la, sa.snapshot), (lb, sb.snapshot)):
         res.failed_steps[lbl] = list(dict.fromkeys(f.step for f in snap.failures))
-    res.differences = em.out
+    res.differences = differences(va, vb, abs_a | abs_b, not_ok, rules, mode, titles)
     for d in res.differences:
         if d.cls == "must_match":
             d.a, d.b = _clip(d.a), _clip(d.b)
+    for row in res.pages:
+        row["differences"] = sum(1 for d in res.differences if d.flow == row["flow"])
+        row["compared"] = 0 if row["flow"] in not_ok else len(_paths_of(va, row["flow"]) & _paths_of(vb, row["flow"]))
     if mode == "peers":
-        res.failover = diff_failover.health(va, vb, la, lb)
+        res.failover = diff_failover.health(sa.snapshot, sb.snapshot, la, lb)
     else:
         res.failover = {"checked": False, "reason": "one appliance at two times: failover health is per pair"}
     return res
+
+
+def _paths_of(leaves_: dict[str, Any], flow: str) -> set[str]:
+    """The model paths a page gave values to (what a page's comparison covered)."""
+    return {path for path, leaf in leaves_.items() if leaf.src is not None and leaf.src.flow == flow}
 
 
 def _clip(v: str | None, n: int = 2000) -> str | None:
@@ -223,7 +173,7 @@ def _clip(v: str | None, n: int = 2000) -> str | None:
 
 
 def load_snapshot(folder: Path | str) -> Snapshot:
-    """The manifest of a snapshot folder, or one clear ConfigError (exit 2)."""
+    """The manifest of a snapshot folder (its settings model read or migrated), or one clear ConfigError (exit 2)."""
     folder = Path(folder)
     path = folder / "manifest.json"
     if not folder.is_dir():
@@ -231,23 +181,25 @@ def load_snapshot(folder: Path | str) -> Snapshot:
     if not path.is_file():
         raise ConfigError(f"{folder}: no manifest.json (not a snapshot folder, or the capture did not finish)")
     try:
-        return Snapshot.model_validate_json(path.read_bytes())
+        snap = Snapshot.model_validate_json(path.read_bytes())
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(x) for x in first.get("loc", ())) or "manifest"
         raise ConfigError(f"{path}: not a valid manifest ({where}: {first.get('msg')})") from None
     except (OSError, ValueError) as e:
         raise ConfigError(f"{path}: cannot read the manifest: {e}") from None
+    model.of(snap)  # a settings model this bt-capture cannot read is refused here, before any work
+    return snap
 
 
 def compare_folders(a: Path | str, b: Path | str, *, mode: str = "auto",
-                    rules: DiffRules | None = None) -> tuple[DiffResult, SnapView, SnapView]:
+                    rules: DiffRules | None = None) -> tuple[DiffResult, Side, Side]:
     sa, sb = load_snapshot(a), load_snapshot(b)
     swapped = mode in ("auto", "upgrade") and (mode == "upgrade" or detect_mode(sa, sb)[0] == "upgrade") \
         and sa.started_at is not None and sb.started_at is not None and sa.started_at > sb.started_at
     if swapped:
         a, b, sa, sb = b, a, sb, sa  # before, then after
-    va, vb = snap_view(sa, Path(a)), snap_view(sb, Path(b))
+    va, vb = Side(sa, Path(a)), Side(sb, Path(b))
     result = compare(va, vb, mode=mode, rules=rules)
     if swapped:
         result.mode_reason += "; the earlier capture is taken as before"
@@ -276,14 +228,14 @@ def run_diff(a: Path, b: Path, output_root: Path, *, mode: str = "auto", rules: 
 
 def summary(result: DiffResult, paths: dict[str, Any]) -> dict[str, Any]:
     return {"a": result.a, "b": result.b, "a_snapshot": result.a_name, "b_snapshot": result.b_name,
-            "mode": result.mode, "verdict": result.verdict,
-            "must_match": len(result.must_match), "expected": len(result.of("expected")),
+            "mode": result.mode, "verdict": result.verdict, "must_match": len(result.must_match),
+            "review": len(result.of("review")), "expected": len(result.of("expected")),
             "comparable": result.comparable, "not_compared": result.not_compared,
             "failed_steps": result.failed_steps,
             "html": str(paths.get("html") or ""), "json": str(paths.get("json") or ""),
             "pdf": str(paths.get("pdf") or ""),
             "differences": [{k: v for k, v in d.to_dict().items() if k in ("flow", "section", "label", "a", "b",
-                                                                          "class", "change")}
+                                                                          "class", "change", "path")}
                             for d in result.must_match],
             "failover": result.failover, "warnings": result.warnings, "folder": str(paths.get("folder") or "")}
 
@@ -292,5 +244,5 @@ def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, default=str, ensure_ascii=False)
 
 
-__all__ = ["DiffResult", "Difference", "compare", "compare_folders", "detect_mode", "load_snapshot", "peer_diff",
-           "run_diff", "value_key"]
+__all__ = ["DiffResult", "Difference", "Side", "compare", "compare_folders", "detect_mode", "load_snapshot",
+           "peer_diff", "run_diff"]

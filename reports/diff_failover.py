@@ -1,25 +1,15 @@
-"""Failover health from both peers' Management > Failover pages: roles, backup operations, last sync, peer status."""
+"""Failover health from both peers' settings models: roles, backup operations, last sync, the peer's status."""
 from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
 from typing import Any
 
-from reports.diff_flatten import Item, SnapView
+import flows.settings as model
+from capture.records import Snapshot
+from flows.settings.parts import FAILOVER_FLOW
 
-FLOW = "login.management.failover"
 _BAD = re.compile(r"unreachable|fail|error|down|lost|cannot|timed? ?out|disconnected", re.I)
-
-
-def _find(items: list[Item], label: str, section: str | None = None, not_section: str | None = None) -> Item | None:
-    for it in items:
-        if section and not re.search(section, it.section, re.I):
-            continue
-        if not_section and re.search(not_section, it.section, re.I):
-            continue
-        if re.search(label, it.label, re.I) and not it.secret:
-            return it
-    return None
 
 
 def role_of(text: str | None) -> str | None:
@@ -69,41 +59,36 @@ def _age(seconds: float) -> str:
     return f"{h} h {m} min" if h else f"{m} min"
 
 
-def peer_state(v: SnapView) -> dict[str, Any]:
-    page = v.pages.get(FLOW)
-    items = page.items if page else []
-    info = v.pages.get("login.status.information")
-    own = _find(items, r"role|status", section=r"this host|this appliance|local") or \
-        _find(items, r"failover role|this host.?s status") or \
-        (_find(info.items, r"failover role|^role$") if info else None)
-    role_text = own.value if own else v.snapshot.role
-    peer = r"peer"
-    ops = _find(items, r"backup operations")
-    captured = page.record.captured_at if page and page.record and page.record.captured_at else v.snapshot.started_at
+def peer_state(snap: Snapshot) -> dict[str, Any]:
+    fo = model.of(snap).login.failover
+    page = snap.page(FAILOVER_FLOW)
+    captured = page.captured_at if page and page.captured_at else snap.started_at
+    role = (fo.role.value if fo else None) or (snap.role if snap.role in ("primary", "backup", "none") else None)
     return {
         "captured": page is not None and page.status == "ok",
-        "role": role_of(role_text) or (v.snapshot.role if v.snapshot.role in ("primary", "backup", "none") else None),
-        "role_text": role_text,
-        "peer_hostname": (h.value if (h := _find(items, r"host ?name", section=peer)) else None),
-        "peer_role": role_of(p.value) if (p := _find(items, r"role|status$", section=peer)) else None,
-        "peer_status": p.value if p else None,
-        "last_status_check": (c.value if (c := _find(items, r"last (status )?check|checked")) else None),
-        "backup_operations": None if ops is None else ops.cmp == "on",
-        "automatic_failover": (a.cmp == "on") if (a := _find(items, r"automatic failover$|^automatic failover")) else None,
-        "sync_interval": (i.value if (i := _find(items, r"data.?sync interval|sync interval")) else None),
-        "last_sync": (t.value if (t := _find(items, r"last (data.?)?sync( time)?$")) else None),
-        "last_sync_status": (s.value if (s := _find(items, r"last (data.?)?sync status")) else None),
+        "title": page.title if page else FAILOVER_FLOW,
+        "role": role,
+        "role_text": (fo.role_shown if fo else None) or snap.role,
+        "peer_hostname": fo.peer_hostname.value if fo else None,
+        "peer_role": fo.peer_role.value if fo else None,
+        "peer_status": fo.peer_role_shown if fo else None,
+        "last_status_check": fo.last_status_check.value if fo else None,
+        "backup_operations": fo.backup_operations.value if fo else None,
+        "automatic_failover": fo.automatic_failover.value if fo else None,
+        "sync_interval": fo.sync_interval.value if fo else None,
+        "last_sync": fo.last_sync.value if fo else None,
+        "last_sync_status": fo.last_sync_status.value if fo else None,
         "now": captured.astimezone(timezone.utc).isoformat() if captured else None,
     }
 
 
-def health(a: SnapView, b: SnapView, label_a: str, label_b: str) -> dict[str, Any]:
+def health(a: Snapshot, b: Snapshot, label_a: str, label_b: str) -> dict[str, Any]:
     """Read-only checks of a failover pair; warnings say what an administrator should look at."""
     sa, sb = peer_state(a), peer_state(b)
     warn: list[str] = []
     for label, s in ((label_a, sa), (label_b, sb)):
         if not s["captured"]:
-            warn.append(f"{label}: the Management > Failover page was not captured")
+            warn.append(f"{label}: the {s['title']} page was not captured")
         if s["role"] in (None, "none"):
             warn.append(f"{label} is not in a failover relationship (role: {s['role_text'] or 'unknown'})")
         if s["peer_status"] and _BAD.search(s["peer_status"]):
@@ -124,14 +109,14 @@ def health(a: SnapView, b: SnapView, label_a: str, label_b: str) -> dict[str, An
     age = None
     if src is None:
         if ra in ("primary", "backup") or rb in ("primary", "backup"):
-            warn.append("no last data sync time on either peer's Failover page")
+            warn.append("no last data sync time on either peer's failover page")
     else:
         last, now = _when(src["last_sync"]), _when(src["now"])
         if last and now:
             age = int((now - last).total_seconds())
             if seconds and age > seconds:
                 warn.append(f"the last data sync ({src['last_sync']}) is {_age(age)} old, longer than the "
-                            f"Automatic Data-Sync Interval allows ({interval})")
+                            f"automatic sync interval allows ({interval})")
         status = src["last_sync_status"]
         if status and not re.search(r"success|ok\b|complete", status, re.I):
             warn.append(f"the last data sync did not succeed: {status}")

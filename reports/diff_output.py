@@ -11,13 +11,12 @@ from typing import Any
 from capture.records import PageRecord
 from reports import visual
 from reports.files import write_atomic
-from reports.diff import DiffResult
-from reports.diff_flatten import SnapView
+from reports.diff import DiffResult, Side
 
 TEMPLATES = Path(__file__).with_name("templates")
 
 
-def _words(v: SnapView, p: PageRecord) -> list[dict[str, Any]]:
+def _words(v: Side, p: PageRecord) -> list[dict[str, Any]]:
     if v.folder is None:
         return []
     path = v.folder / p.ocr.words_path if p.ocr and p.ocr.words_path else None
@@ -39,7 +38,18 @@ def _volatile_values(result: DiffResult, flow: str, side: str) -> list[str]:
     return out
 
 
-def visuals(result: DiffResult, va: SnapView, vb: SnapView, out: Path) -> list[dict[str, Any]]:
+def _volatile_boxes(result: DiffResult, flow: str, side: str) -> list[tuple[int, int, int, int]]:
+    """Where the settings model says a volatile value stands (x0, y0, x1, y1): ignored even without OCR."""
+    out = []
+    for d in result.differences:
+        box = getattr(d, f"box_{side}")
+        if d.flow == flow and d.cls == "volatile" and box:
+            x, y, w, h = box
+            out.append((x, y, x + w, y + h))
+    return out
+
+
+def visuals(result: DiffResult, va: Side, vb: Side, out: Path) -> list[dict[str, Any]]:
     """One pixel comparison per page both snapshots have a screenshot of; images only where pixels differ."""
     jobs = []
     for flow in dict.fromkeys([p.flow for p in va.snapshot.pages] + [p.flow for p in vb.snapshot.pages]):
@@ -59,8 +69,10 @@ def visuals(result: DiffResult, va: SnapView, vb: SnapView, out: Path) -> list[d
         wa, wb = _words(va, pa), _words(vb, pb)
         try:
             vd = visual.render(fa, fb, out / "images", flow,
-                               ignore_a=visual.value_boxes(wa, _volatile_values(result, flow, "a")),
-                               ignore_b=visual.value_boxes(wb, _volatile_values(result, flow, "b")),
+                               ignore_a=visual.value_boxes(wa, _volatile_values(result, flow, "a"))
+                               + _volatile_boxes(result, flow, "a"),
+                               ignore_b=visual.value_boxes(wb, _volatile_values(result, flow, "b"))
+                               + _volatile_boxes(result, flow, "b"),
                                words_a=[visual.word_box(w) for w in wa], words_b=[visual.word_box(w) for w in wb])
         except Exception as e:  # noqa: BLE001 - a damaged screenshot: say so, compare the rest
             return row | {"error": f"{type(e).__name__}: {e}"}
@@ -74,6 +86,12 @@ def text_summary(result: DiffResult, paths: dict[str, Any] | None = None) -> str
     lines = [f"{result.a} ↔ {result.b}  ({result.mode}: {result.mode_reason})", f"verdict: {result.verdict}"]
     for d in result.must_match:
         lines.append(f"  ✗ [{d.change}] {d.page} › {d.section} › {d.label}: {d.a!r} → {d.b!r}")
+    review = result.of("review")
+    if review:
+        lines.append(f"worth a look (per appliance, usually kept aligned): {len(review)}")
+        lines += [f"  ~ {d.page} › {d.section} › {d.label}: {d.a!r} → {d.b!r}" for d in review[:20]]
+        if len(review) > 20:
+            lines.append(f"  ~ … and {len(review) - 20} more (diff.html)")
     exp = result.of("expected")
     if exp:
         labels = sorted({d.label for d in exp})
@@ -94,7 +112,7 @@ def text_summary(result: DiffResult, paths: dict[str, Any] | None = None) -> str
     return "\n".join(lines)
 
 
-def render_html(result: DiffResult, va: SnapView, vb: SnapView, vis: list[dict[str, Any]] | None) -> str:
+def render_html(result: DiffResult, va: Side, vb: Side, vis: list[dict[str, Any]] | None) -> str:
     import jinja2
 
     from markupsafe import Markup
@@ -113,10 +131,11 @@ def render_html(result: DiffResult, va: SnapView, vb: SnapView, vis: list[dict[s
                       "failures": len(s.failures)})
     return env.get_template("diff.html").render(
         r=result, snaps=snaps, visuals=vis, generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        must=result.must_match, expected=result.of("expected"), volatile=result.of("volatile"))
+        must=result.must_match, review=result.of("review"), expected=result.of("expected"),
+        volatile=result.of("volatile"))
 
 
-def write_all(result: DiffResult, va: SnapView, vb: SnapView, out: Path, *, visual: bool = True,
+def write_all(result: DiffResult, va: Side, vb: Side, out: Path, *, visual: bool = True,
               pdf: bool = True) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     vis = visuals(result, va, vb, out) if visual else None

@@ -1,17 +1,18 @@
-"""The restore runbook, in rebuild order, with the exact values of the snapshot and where each is entered."""
+"""The restore runbook, in rebuild order, from the snapshot's settings model: exact values and where each goes."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from capture.records import Artifact, PageRecord, Snapshot
-from reports.lookup import LINK_STATE, Block, applies, column, find, norm, section_blocks, settings, table_with
-from reports.view import clean_table, secret_where
+import flows.settings as model
+from capture.records import Artifact, PageRecord, Snapshot, Table
+from flows.procedure import RESTORE
+from flows.settings.model import Settings, SiteChoice
+from flows.settings.parts import (ADMIN_FLOW, CERTS_FLOW, EMAIL_FLOW, FAILOVER_FLOW, IP_FLOW, ROUTES_FLOW,
+                                  SECURITY_FLOW, SNMP_FLOW, TLS_FLOW)
+from reports.blocks import Block, applies, others, title, where
+from reports.view import secret_where
 
-IP = "appliance.networking.ip_configuration"
-ROUTES = "appliance.networking.static_routes"
-SNMP = "appliance.networking.snmp"
 MANAGED = "managed by BeyondTrust"
 
 
@@ -27,30 +28,20 @@ class Step:
     problems: list[str] = field(default_factory=list)  # missing pages or files, with where to look instead
 
 
-def _appl(snap: Snapshot, menu: str) -> str:
-    return (f"/login > Appliance > {menu}" if snap.deployment == "cloud" else f"/appliance > {menu}")
-
-
-def _page(snap: Snapshot, flow: str, step: Step, what: str) -> PageRecord | None:
+def _page(snap: Snapshot, flow: str, step: Step) -> PageRecord | None:
     """The captured page, or a problem saying why it is not there and where its evidence is."""
     page = snap.page(flow)
     if page is not None and page.status == "ok":
         return page
     why = page.error if page is not None and page.error else "not captured"
     anchor = f" (see section “{page.title}”)" if page is not None else ""
-    step.problems.append(f"{what}: {why}{anchor} — take the values from another copy of this dossier or from "
+    step.problems.append(f"{title(flow)}: {why}{anchor} — take the values from another copy of this dossier or from "
                          "the appliance's own records")
     return None
 
 
-def _missing(block: Block, page: PageRecord) -> None:
-    if block.missing:
-        block.note = (f"Not found on the captured page: {', '.join(block.missing)}. Check the screenshot and "
-                      f"extracted values of “{page.title}”.")
-
-
-def network(snap: Snapshot) -> Step:
-    step = Step(1, "network", "Re-enter the network settings by hand", _appl(snap, "Networking"))
+def network(snap: Snapshot, m: Settings) -> Step:
+    step = Step(1, "network", "Re-enter the network settings by hand", where(snap, RESTORE["network"]))
     if snap.deployment != "onprem":
         step.intro = (f"Network configuration is {MANAGED} for {snap.deployment} sites: there is nothing to "
                       "re-enter.")
@@ -58,65 +49,73 @@ def network(snap: Snapshot) -> Step:
     step.intro = ("Connect to the replacement appliance's /appliance interface (factory address or console), then "
                   "enter these values exactly. Failover does not copy /appliance settings, so each appliance of a "
                   "pair has its own.")
-    ip = _page(snap, IP, step, "Networking > IP Configuration")
-    if ip is not None:
-        where = _appl(snap, "Networking > IP Configuration")
-        glob = Block("Global network configuration", where, href=f"#{IP}")
-        for label in ("Hostname", "Default Gateway", "IPv6 Default Gateway", "DNS Servers"):
-            glob.want(ip, label)
-        home = next((s for s in ip.sections if any(f in s.fields for f in [find(ip, "Default Gateway")] if f)), None)
-        for f in settings(home) if home else []:
-            if f.label not in [r[0] for r in glob.rows]:
-                glob.add(f)
-        _missing(glob, ip)
-        step.blocks.append(glob)
-        step.blocks += nics(ip, where)
-    routes = _page(snap, ROUTES, step, "Networking > Static Routes")
-    if routes is not None:
-        b = Block("Static routes", _appl(snap, "Networking > Static Routes"), href=f"#{ROUTES}")
-        t = table_with(routes, "Destination", "Gateway")
-        if t is None:
-            b.note = f"No static route table found on the captured page: check “{routes.title}”."
-        elif not t.rows:
+    ip = _page(snap, IP_FLOW, step)
+    if ip is not None and m.network is not None:
+        net = m.network
+        glob = Block("Global network configuration", where(snap, IP_FLOW), href=f"#{IP_FLOW}")
+        for v, name in ((net.hostname, "hostname"), (net.gateway4, "default gateway"),
+                        (net.gateway6, "IPv6 default gateway"), (net.dns_servers, "DNS servers")):
+            glob.value(v, name)
+        if net.search_domains.src:
+            glob.value(net.search_domains, "DNS search domains")
+        for s in others(m, IP_FLOW):
+            glob.setting(s)
+        step.blocks.append(glob.finish(ip))
+        step.blocks += nics(m, where(snap, IP_FLOW), ip)
+    routes = _page(snap, ROUTES_FLOW, step)
+    if routes is not None and m.routes is not None:
+        b = Block("Static routes", where(snap, ROUTES_FLOW), href=f"#{ROUTES_FLOW}")
+        if not m.routes:
             b.note = "No static routes are configured: nothing to add."
         else:
-            b.tables.append(clean_table(t))
+            b.tables.append(Table(headers=["Destination", "Prefix or netmask", "Gateway", "Interface"],
+                                  rows=[[r.destination, r.prefix or "", r.gateway or "", r.interface or ""]
+                                        for r in m.routes]))
         step.blocks.append(b)
-    snmp = _page(snap, SNMP, step, "Networking > SNMP")
-    if snmp is not None:
-        blocks = section_blocks(snmp, _appl(snap, "Networking > SNMP"))
-        for b in blocks:
-            b.title = f"SNMP: {b.title}" if "snmp" not in b.title.lower() else b.title
-        step.blocks += blocks or [Block("SNMP", _appl(snap, "Networking > SNMP"), href=f"#{SNMP}",
-                                        note="No SNMP settings found on the captured page.")]
+    snmp = _page(snap, SNMP_FLOW, step)
+    if snmp is not None and m.snmp is not None:
+        s = m.snmp
+        b = Block("SNMP", where(snap, SNMP_FLOW), href=f"#{SNMP_FLOW}")
+        b.value(s.v2_enabled, "SNMPv2 switch")
+        for c in s.communities:
+            b.value(c, "community")
+        for v, name in ((s.location, "location"), (s.contact, "contact"), (s.allowed, "allowed addresses"),
+                        (s.v3_enabled, "SNMPv3 switch"), (s.v3_username, "SNMPv3 user"),
+                        (s.v3_auth_protocol, "SNMPv3 authentication protocol"),
+                        (s.v3_privacy_protocol, "SNMPv3 privacy protocol")):
+            if v.src is not None or name in ("location", "allowed addresses"):
+                b.value(v, name)
+        for sec in s.v3_secrets:
+            b.value(sec, "SNMPv3 secret")
+        for o in others(m, SNMP_FLOW):
+            b.setting(o)
+        step.blocks.append(b.finish(snmp))
     return step
 
 
-def nics(ip: PageRecord, where: str) -> list[Block]:
-    """Each network interface with its addresses; the interface name starts a group (one section or several)."""
-    groups: list[Block] = []
-    tables = []
-    for s in ip.sections:
-        for f in s.fields:
-            if norm(f.label) in ("interface", "nic", "network interface"):
-                groups.append(Block(f"Interface {f.value}", where, href=f"#{IP}"))
-            if groups and norm(f.label) not in LINK_STATE and f.kind != "static":
-                groups[-1].add(f)
-        tables += [t for t in s.tables if column(t, "IP Address") is not None]
-    for g in groups:
-        if any(norm(r[0]) == "mac address" for r in g.rows):
-            g.note = ("The MAC address is the old hardware's: new hardware has its own, so update DHCP reservations "
+def nics(m: Settings, at: str, page: PageRecord) -> list[Block]:
+    """Each network interface with its addresses; the MAC address is the old hardware's."""
+    out: list[Block] = []
+    for nic in m.network.nics if m.network else []:
+        b = Block(f"Interface {nic.name}" if nic.name else "IP addresses (interface not stated on the page)", at,
+                  href=f"#{IP_FLOW}")
+        if nic.name and nic.src:
+            b.rows.append((nic.src.label or "interface", nic.name, "value"))
+        if nic.mac.src:
+            b.value(nic.mac, "MAC address")
+            b.note = ("The MAC address is the old hardware's: new hardware has its own, so update DHCP reservations "
                       "or switch port security that name it.")
-    if len(tables) == len(groups):
-        for g, t in zip(groups, tables, strict=True):
-            g.tables.append(clean_table(t))
-    elif tables:  # the page did not pair addresses with interfaces: list them as captured
-        groups.append(Block("IP addresses (interface not stated on the page)", where, href=f"#{IP}",
-                            tables=[clean_table(t) for t in tables]))
-    if not groups:
-        groups.append(Block("Network interfaces", where, href=f"#{IP}",
-                            note=f"No interface or address table found: check “{ip.title}”."))
-    return groups
+        if nic.media.src:
+            b.value(nic.media, "speed and duplex setting")
+        if nic.addresses:
+            b.tables.append(Table(headers=["IP address", "Prefix or mask", "On", "Kind"],
+                                  rows=[[a.address, a.prefix or "", {True: "on", False: "off"}.get(a.enabled, ""),
+                                         a.type or ""] for a in nic.addresses]))
+        out.append(b)
+    if not out:
+        out.append(Block("Network interfaces", at, href=f"#{IP_FLOW}",
+                         note=f"No interface or address table found: check “{page.title}”."))
+    return out
 
 
 def _p12(snap: Snapshot) -> tuple[int, Artifact] | None:
@@ -125,11 +124,14 @@ def _p12(snap: Snapshot) -> tuple[int, Artifact] | None:
     return (good or arts or [None])[0]
 
 
-def certificate(snap: Snapshot) -> Step:
-    step = Step(2, "certificate", "Import the site certificate", _appl(snap, "Security > Certificates > Import"))
+def certificate(snap: Snapshot, m: Settings) -> Step:
+    step = Step(2, "certificate", "Import the site certificate", where(snap, RESTORE["certificate_import"]))
     if snap.deployment == "hosted":
         step.intro = f"Certificates of BeyondTrust-hosted sites are {MANAGED}."
         return step
+    choice = m.certificates.site if m.certificates else None
+    if choice is not None:
+        step.blocks.append(chosen(choice))
     found = _p12(snap)
     if found is None:
         step.problems.append("No certificate backup (.p12) in this snapshot: see the warnings and the checklist. "
@@ -151,122 +153,130 @@ def certificate(snap: Snapshot) -> Step:
                ("Valid", f"{d.get('not_before', '?')[:10]} → {d.get('not_after', '?')[:10]}", "value"),
                ("Chain in the file", f"{len(d.get('chain', []))} certificate(s)", "value"),
                ("Verification", a.verification.verdict if a.verification else "not checked", "verdict")]
-    step.blocks.append(b)
+    step.blocks.insert(0, b)
     return step
 
 
-SETTINGS = [("appliance.security.ssl_tls", "Security > SSL/TLS Configuration", True, ()),
-            ("appliance.security.appliance_administration", "Security > Appliance Administration", False,
-             (r"reset admin",)),
-            ("appliance.security.email_configuration", "Security > Email Configuration", False, ())]
-KEYS = {"appliance.security.appliance_administration": ("Remote Syslog Server", "Message Format")}
+def chosen(choice: SiteChoice) -> Block:
+    """Which certificate is the site certificate, which conditions were checked, and why it won."""
+    b = Block("Which certificate is the site certificate", href=f"#{CERTS_FLOW}")
+    b.rows.append(("Chosen", choice.name or "none qualifies", "value" if choice.name else "empty"))
+    b.rows.append(("Why", choice.reason, "value"))
+    b.rows.append(("Names looked for in the alternative names", ", ".join(choice.hostnames) or "none", "value"))
+    b.rows.append(("The appliance's own addresses", (", ".join(choice.own_addresses) + f" ({choice.addresses_from})")
+                   if choice.own_addresses else choice.addresses_from, "value"))
+    b.rows.append(("Chosen when", "the .p12 was exported" if choice.decided_by == "export" else
+                   "the snapshot was read (no export)", "value"))
+    if choice.candidates:
+        heads = [c.name for c in choice.candidates[0].checks]
+        b.tables.append(Table(title="Candidates and the conditions checked", headers=["Certificate", *heads],
+                              rows=[[c.name, *[_check(k.passed, k.detail) for k in c.checks]]
+                                    for c in choice.candidates]))
+    return b
 
 
-def other_settings(snap: Snapshot) -> Step:
-    title = ("Restore SSL/TLS, restrictions, syslog, login agreement and email" if snap.deployment == "onprem"
-             else "Restore the SSL/TLS configuration")
-    step = Step(3, "settings", title, _appl(snap, "Security"))
+def _check(passed: bool | None, detail: str) -> str:
+    verdict = {True: "yes", False: "no"}.get(passed, "")  # type: ignore[arg-type]
+    if not detail or detail == verdict:
+        return verdict or "—"
+    return f"{verdict}: {detail}" if verdict else detail
+
+
+def other_settings(snap: Snapshot, m: Settings) -> Step:
+    title_ = ("Restore SSL/TLS, restrictions, syslog, login agreement and email" if snap.deployment == "onprem"
+              else "Restore the SSL/TLS configuration")
+    step = Step(3, "settings", title_, where(snap, RESTORE["settings"]))
     if snap.deployment == "hosted":
         step.intro = f"These /appliance settings are {MANAGED} for hosted sites."
         return step
     step.intro = "Set each value as captured. Values marked “(empty)” were blank on the appliance."
-    for flow, menu, tables, skip in SETTINGS:
-        if not applies(snap, flow):
-            continue
-        page = _page(snap, flow, step, menu)
-        blocks = section_blocks(page, _appl(snap, menu), with_tables=tables, skip=skip)
-        for key in KEYS.get(flow, ()):
-            if page is not None and find(page, key) is None and blocks:
-                blocks[-1].missing.append(key)
-                _missing(blocks[-1], page)
-        for b in blocks:
-            b.title = f"{menu.split(' > ')[-1]}: {b.title}" if b.title not in menu else b.title
-        step.blocks += blocks
-    return step
-
-
-def _files(snap: Snapshot, kind: str) -> list[tuple[int, Artifact]]:
-    return [(i, a) for i, a in enumerate(snap.artifacts) if a.kind == kind]
-
-
-def nsb(snap: Snapshot) -> Step:
-    step = Step(4, "nsb", "Upload the NSB site backup", "/login > Management > Software > Restore Settings",
-                intro="Choose the file, enter its backup password and restore. Restoring overwrites the failover "
-                      "settings and the Inter-appliance Pre-shared Key: re-enter them afterwards (step 6).")
-    for i, a in _files(snap, "nsb"):
-        d = a.verification.details if a.verification else {}
-        b = Block(f"{'Backup API' if a.obtained == 'api' else 'Download Backup button'} copy", step.where,
-                  href=f"#artifact-{i}")
-        b.rows += [("File", Path(a.path).name, "mono"),
-                   ("Backup password kept in", secret_where(snap, "backup_password", a)
-                    if a.options.get("password_protected", d.get("password_protected")) else "no password", "value"),
-                   ("Logged history included", "yes" if a.options.get("include_history") else "no", "value"),
-                   ("SHA-256 of the file", a.sha256, "mono"),
-                   ("Verification", a.verification.verdict if a.verification else "not checked", "verdict")]
+    page = _page(snap, TLS_FLOW, step) if applies(snap, TLS_FLOW) else None
+    if page is not None and m.tls is not None:
+        b = Block(title(TLS_FLOW).split(" > ")[-1], where(snap, TLS_FLOW), href=f"#{TLS_FLOW}")
+        for p in m.tls.protocols:
+            b.rows.append((p.src.label if p.src else p.name, {True: "on", False: "off"}.get(p.enabled, "unclear"),
+                           f"check {'on' if p.enabled else 'off'}"))
+        if m.tls.ciphers:
+            b.tables.append(Table(title="Cipher suites, in the order the appliance offers them",
+                                  headers=["Position", "On", "Cipher suite"],
+                                  rows=[[str(c.position), {True: "on", False: "off"}.get(c.enabled, ""), c.name]
+                                        for c in m.tls.ciphers]))
+        for o in others(m, TLS_FLOW):
+            b.setting(o)
         step.blocks.append(b)
-    if not step.blocks:
-        step.problems.append("No NSB backup in this snapshot: see the checklist and warnings.")
-    if snap.role in ("primary", "backup"):
-        step.notes.append("In a failover pair whose peer still runs, you may instead re-establish failover (step 6) "
-                          "and let the peer synchronise /login data; the NSB is the fallback if that sync fails.")
+    if applies(snap, ADMIN_FLOW) and (page := _page(snap, ADMIN_FLOW, step)) is not None and m.administration:
+        adm, at = m.administration, where(snap, ADMIN_FLOW)
+        r = Block("Restrictions", at, href=f"#{ADMIN_FLOW}")
+        for s in adm.restrictions:
+            r.setting(s)
+        if r.rows:
+            step.blocks.append(r)
+        sy = Block("Syslog", at, href=f"#{ADMIN_FLOW}")
+        sy.value(adm.syslog.servers, "syslog servers")
+        sy.value(adm.syslog.format, "syslog message format")
+        step.blocks.append(sy.finish(page))
+        ag = Block("Login agreement", at, href=f"#{ADMIN_FLOW}")
+        for v, name in ((adm.agreement.enabled, "agreement switch"), (adm.agreement.title, "agreement title"),
+                        (adm.agreement.text, "agreement text")):
+            if v.src is not None:
+                ag.value(v, name)
+        if ag.rows:
+            step.blocks.append(ag)
+        for o in others(m, ADMIN_FLOW):
+            r.setting(o)
+    if applies(snap, EMAIL_FLOW) and (page := _page(snap, EMAIL_FLOW, step)) is not None and m.email:
+        e = m.email
+        b = Block("Email", where(snap, EMAIL_FLOW), href=f"#{EMAIL_FLOW}")
+        for v, name in ((e.relay, "SMTP relay"), (e.port, "SMTP port"), (e.encryption, "SMTP encryption"),
+                        (e.authentication, "SMTP authentication"), (e.username, "SMTP user"),
+                        (e.password, "SMTP password"), (e.sender, "sender address"),
+                        (e.recipients, "recipient addresses")):
+            if v.src is not None or name in ("SMTP relay", "SMTP port"):
+                b.value(v, name)
+        for o in others(m, EMAIL_FLOW):
+            b.setting(o)
+        step.blocks.append(b.finish(page))
     return step
 
 
-def vault(snap: Snapshot) -> Step:
-    step = Step(5, "vault_key", "Restore the Vault encryption key",
-                "/login > Management > Software > Vault Encryption Key",
-                intro="Restore it with the NSB: without it the Vault credentials in the backup cannot be decrypted.")
-    for i, a in _files(snap, "vault_key"):
-        b = Block("Vault encryption key file", step.where, href=f"#artifact-{i}")
-        b.rows += [("File", Path(a.path).name, "mono"),
-                   ("Password kept in", secret_where(snap, "vault_key_password", a), "value"),
-                   ("SHA-256 of the file", a.sha256, "mono"),
-                   ("Verification", a.verification.verdict if a.verification else "not checked", "verdict")]
-        step.blocks.append(b)
-    if not step.blocks:
-        step.problems.append("No Vault encryption key in this snapshot: see the checklist and warnings.")
-    return step
-
-
-def failover(snap: Snapshot) -> Step:
+def failover(snap: Snapshot, m: Settings) -> Step:
+    fo_where, key_where = (where(snap, RESTORE[k], "login") for k in ("failover", "preshared_key"))
     step = Step(6, "failover", "Re-enter the failover settings and the pre-shared key" if snap.deployment == "onprem"
-                else "Re-enter the inter-appliance pre-shared key",
-                "/login > Management > Failover; /login > Management > Security",
+                else "Re-enter the inter-appliance pre-shared key", f"{fo_where}; {key_where}",
                 intro="Failover sync does not carry these, and restoring an NSB overwrites them: enter them by hand "
                       "on this appliance; the pre-shared key must equal the peer's.")
     if snap.deployment != "onprem":
-        step.where = "/login > Management > Security"
-        step.intro = ("Restoring an NSB overwrites the Inter-appliance Pre-shared Key: re-enter it by hand if it was "
+        step.where = key_where
+        step.intro = ("Restoring an NSB overwrites the inter-appliance pre-shared key: re-enter it by hand if it was "
                       "set.")
-    if applies(snap, "login.management.failover"):
-        page = _page(snap, "login.management.failover", step, "Management > Failover")
-        if page is not None:
-            b = Block("Failover", "/login > Management > Failover", href="#login.management.failover")
-            mine = [s for s in page.sections if re.search(r"\bthis host", s.title, re.I)] or page.sections[:3]
-            for label in ("Hostname", "Failover Role"):
-                f = find(page, label, mine)
-                if f is not None:
-                    b.add(f, f"This appliance: {f.label}")
-            for s in page.sections:
-                for f in settings(s):
-                    b.add(f)
+    if applies(snap, FAILOVER_FLOW):
+        page = _page(snap, FAILOVER_FLOW, step)
+        fo = m.login.failover
+        if page is not None and fo is not None:
+            b = Block("Failover", fo_where, href=f"#{FAILOVER_FLOW}")
+            if fo.hostname.src:
+                b.rows.append((f"This appliance: {fo.hostname.src.label}", fo.hostname.value or "", "value"))
+            if fo.role.src:
+                b.rows.append((f"This appliance: {fo.role.src.label}", fo.role_shown or fo.role.value or "", "value"))
+            for v, name in ((fo.backup_operations, "backup operations"), (fo.sync_interval, "sync interval"),
+                            (fo.bandwidth_limit, "bandwidth limit"), (fo.automatic_failover, "automatic failover")):
+                if v.src is not None:
+                    b.value(v, name)
+            for s in fo.settings:
+                b.setting(s)
             step.blocks.append(b)
     else:
         step.notes.append(f"Failover of {snap.deployment} sites is {MANAGED}.")
-    page = _page(snap, "login.management.security", step, "Management > Security")
+    page = _page(snap, SECURITY_FLOW, step)
     if page is not None:
-        key = find(page, "Inter-appliance Communication Pre-shared Key")
-        home = next((s for s in page.sections if key in s.fields), None) if key else None
-        b = Block("Inter-appliance pre-shared key", "/login > Management > Security",
-                  href="#login.management.security")
-        if key is None:
-            b.missing.append("Inter-appliance Communication Pre-shared Key")
-            _missing(b, page)
-        for f in (settings(home) if home else []):
-            b.add(f)
-        step.blocks.append(b)
+        b = Block("Inter-appliance pre-shared key", key_where, href=f"#{SECURITY_FLOW}")
+        b.value(m.login.preshared_key, "inter-appliance pre-shared key")
+        step.blocks.append(b.finish(page))
     return step
 
 
 def build(snap: Snapshot) -> list[Step]:
-    return [network(snap), certificate(snap), other_settings(snap), nsb(snap), vault(snap), failover(snap)]
+    from reports.runbook_files import nsb, vault
+
+    m = model.of(snap)
+    return [network(snap, m), certificate(snap, m), other_settings(snap, m), nsb(snap), vault(snap), failover(snap, m)]

@@ -50,6 +50,13 @@ def test_rejected_appliance_login_keeps_login_interface(faulty: Simulator, tmp_p
     assert all(f.startswith("appliance.") for f in _failed(snap))
     assert {"login.status.information", "login.management.software"} <= _ok(snap)
     assert {a.kind for a in snap.artifacts} == {"nsb", "vault_key"}
+    # The Status page was not captured: what no page showed is "unknown" in the name, with a warning; the serial
+    # number /login's Status page shows is used.
+    serial = snap.page("login.status.information").sections
+    assert f"_version-unknown_{snap.identity.serial_number}_base-unknown_" in outcome.results[0].folder.name
+    assert snap.identity.serial_number and snap.identity.serial_number in str(serial)
+    assert any("unknown" in w and "appliance version, base software version" in w for w in snap.warnings), \
+        snap.warnings
 
 
 def test_rejected_logins_everywhere_exit_3(faulty: Simulator, tmp_path: Path) -> None:

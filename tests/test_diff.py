@@ -38,7 +38,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     procs = {c: _subprocess_case(c, root / c) for c in ("drift", "upgrade", "broken")}
     try:
         with pytest.MonkeyPatch.context() as mp:
-            pair, env, outcome = capture_sim(dict(pair=True), root / "pair",
+            pair, env, outcome = capture_sim(dict(pair=True, peers_differ=True), root / "pair",
                                              setenv=lambda e: [mp.setenv(k, v) for k, v in e.items()])
         out: dict[str, Any] = {"pair": pair, "pair_env": env, "pair_outcome": outcome, "root": root}
         for case, p in procs.items():
@@ -52,27 +52,42 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 p.kill()
 
 
-def _must(result: rdiff.DiffResult) -> dict[tuple[str, str], rdiff.Difference]:
-    return {(d.flow, d.label): d for d in result.must_match}
+def _must(result: rdiff.DiffResult) -> dict[str, rdiff.Difference]:
+    return {d.path: d for d in result.must_match}
 
 
-def test_pair_is_consistent_and_lists_what_differs_by_design(cases: dict[str, Any]) -> None:
+def test_pair_that_differs_by_design_is_consistent(cases: dict[str, Any]) -> None:
+    """Different models, own certificate bindings, own syslog and email servers: exit 0, listed, not failed."""
     result, _, _ = rdiff.compare_folders(*cases["pair"])
     assert result.mode == "peers"
     assert result.verdict == "the peers are consistent"
     assert result.must_match == [], [d.to_dict() for d in result.must_match]
-    expected = {(d.flow, d.label) for d in result.of("expected")}
-    for want in [("appliance.status.basics", "Hostname"), ("appliance.status.basics", "Serial Number"),
-                 ("appliance.networking.ip_configuration", "Hostname"),
-                 ("appliance.networking.ip_configuration", "10.20.30.41"),  # bt1's own address: a row only on bt1
-                 ("appliance.networking.ip_configuration", "10.20.30.42"),
-                 ("appliance.networking.ip_configuration", "10.20.30.40"),  # the shared IP lives on the primary
-                 ("appliance.networking.static_routes", "172.16.8.0 / Gateway"),
-                 ("login.status.information", "Failover Role"), ("login.management.failover", "Role")]:
+    review = {d.path: d for d in result.of("review")}
+    for want in ("identity.model", "administration.syslog.servers", "administration.agreement.title", "email.relay",
+                 "email.recipients", "snmp.location"):
+        assert want in review, want
+    assert review["identity.model"].a == "B400" and review["identity.model"].b == "B300"
+    assert any(p.startswith("administration.restrictions[") for p in review)
+    expected = {d.path for d in result.of("expected")}
+    for want in ("identity.hostname", "identity.serial_number", "network.hostname",
+                 "network.nics[eth0].addresses[10.20.30.41]",  # bt1's own address: only on bt1
+                 "network.nics[eth0].addresses[10.20.30.42]", "network.nics[eth0].addresses[10.20.30.40]",
+                 "routes[172.16.8.0 / 255.255.252.0 (/22)].gateway",
+                 "certificates.installed[support.example.test].ips",  # each appliance binds it to its own addresses
+                 "login.failover.role", "login.failover.peer_role"):
         assert want in expected, want
-    assert "Uptime" in {d.label for d in result.of("volatile")}  # the clocks may agree to the second; uptimes do not
-    assert all(d.cls == "volatile" for d in result.differences
-               if d.label in ("System Time", "Uptime", "Last Status Check", "Last Data Sync Time"))
+    volatile = {d.path for d in result.of("volatile")}
+    assert {"identity.uptime", "login.failover.last_status_check"} <= volatile
+    # As behind NAT: bt-capture connects to a loopback address that is neither the appliance's own (its IP
+    # Configuration page) nor in the certificate's binding; the certificate is chosen by the own addresses.
+    for folder, own in zip(cases["pair"], ("10.20.30.41", "10.20.30.42"), strict=True):
+        m = json.loads((folder / "manifest.json").read_text())
+        site = m["settings"]["certificates"]["site"]
+        assert site["name"] == "support.example.test" and site["decided_by"] == "export"
+        assert own in site["own_addresses"] and not [a for a in site["own_addresses"] if a.startswith("127.")]
+        [check] = [c for c in site["candidates"][0]["checks"] if c["name"].startswith("bound")]
+        assert check["passed"] is True and own in check["detail"]
+        assert [a for a in m["artifacts"] if a["kind"] == "p12"][0]["verification"]["verdict"] == "pass"
     fo = result.failover
     assert fo["roles"] == {"bt1": "primary", "bt2": "backup"}
     assert fo["backup"] == "bt2" and fo["backup_operations"] is True
@@ -106,32 +121,34 @@ def test_capture_run_writes_the_peer_diff_and_no_secret_reaches_it(cases: dict[s
         assert not any(secret.encode() in b for b in blobs), f"{name} leaked into the diff"
 
 
-def test_drift_flags_exactly_the_certificate_and_the_cipher_set(cases: dict[str, Any]) -> None:
+def test_drift_flags_exactly_the_certificate_and_the_cipher_set_and_order(cases: dict[str, Any]) -> None:
     a, b = cases["drift"]
     result, va, vb = rdiff.compare_folders(a, b)
     must = _must(result)
-    tls = "appliance.security.ssl_tls"
-    cipher = {(tls, f"{name} / Enabled"): (old, new) for name, old, new in [
+    cipher = {f"tls.ciphers[{name}].enabled": (old, new) for name, old, new in [
         ("TLS_CHACHA20_POLY1305_SHA256", "on", "off"), ("ECDHE-RSA-CHACHA20-POLY1305", "on", "off"),
         ("AES256-SHA256", "off", "on"), ("AES128-SHA", "off", "on")]}
     for key, (old, new) in cipher.items():
         assert (must[key].a, must[key].b) == (old, new), key
-    order = must[(tls, "Order of rows")]
+    order = must["tls.ciphers(order)"]
+    assert order.change == "order" and order.label == "Cipher Suite" or order.path == "tls.ciphers(order)"
     assert order.a.startswith("TLS_AES_256_GCM_SHA384, TLS_CHACHA20") and order.b.startswith("AES256-GCM-SHA384, ")
     pa = Snapshot.model_validate_json((a / "manifest.json").read_text()).artifact("p12").verification.details
     pb = Snapshot.model_validate_json((b / "manifest.json").read_text()).artifact("p12").verification.details
-    leaf = {"SHA-256 fingerprint": "sha256", "SHA-1 fingerprint": "sha1", "Public key SHA-256": "spki_sha256",
-            "Serial number": "serial"}
-    for label, key in leaf.items():
-        d = must[("artifacts.p12", label)]
-        assert (d.a, d.b) == (pa[key], pb[key]) and d.a != d.b, label
-    assert must[("tls.presented", "SHA-256 fingerprint")].b == pb["sha256"]
+    leaf = {"certificates.exported.sha256": "sha256", "certificates.exported.sha1": "sha1",
+            "certificates.exported.spki_sha256": "spki_sha256", "certificates.exported.serial": "serial"}
+    for path, key in leaf.items():
+        d = must[path]
+        assert (d.a, d.b) == (pa[key], pb[key]) and d.a != d.b, path
+    assert must["certificates.presented.sha256"].b == pb["sha256"]
+    assert must["certificates.exported.chain[1].sha256"].b == pb["sha256"]
     # Nothing else: the validity dates may or may not differ by the second the second key was made.
-    allowed = set(cipher) | {(tls, "Order of rows")} | {("artifacts.p12", lbl) for lbl in leaf} | {
-        ("tls.presented", "SHA-256 fingerprint"), ("artifacts.p12", "Valid from"), ("artifacts.p12", "Valid until"),
-        ("tls.presented", "Valid until")}
+    allowed = set(cipher) | {"tls.ciphers(order)", "certificates.presented.sha256",
+                             "certificates.exported.chain[1].sha256"} | set(leaf) | {
+        "certificates.exported.not_before", "certificates.exported.not_after", "certificates.presented.not_after",
+        "certificates.exported.chain[1].not_after"}
     assert set(must) <= allowed, sorted(set(must) - allowed)
-    assert len(result.must_match) == len(must)  # no label flagged twice
+    assert len(result.must_match) == len(must)  # no path flagged twice
     assert result.comparable, (result.not_compared, result.failed_steps)
     assert result.verdict == f"{len(must)} must-match fields differ"
 
@@ -146,7 +163,7 @@ def test_cli_exit_codes_and_json_on_drift(cases: dict[str, Any], tmp_path: Path)
     assert Path(data["json"]).is_file() and Path(data["html"]).is_file() and data["pdf"] == ""
     text = CliRunner().invoke(diff_cmd, [str(a), str(b), "-o", str(tmp_path), "--no-pdf", "--no-visual"])
     assert text.exit_code == 1 and "must-match fields differ" in text.output
-    assert "TLS_CHACHA20_POLY1305_SHA256 / Enabled: 'on' → 'off'" in text.output
+    assert "TLS_CHACHA20_POLY1305_SHA256 / enabled: 'on' → 'off'" in text.output
     ok = CliRunner().invoke(diff_cmd, [*map(str, cases["pair"]), "-o", str(tmp_path), "--no-pdf", "--no-visual"])
     assert ok.exit_code == 0 and "verdict: the peers are consistent" in ok.output
 
@@ -158,13 +175,15 @@ def test_upgrade_reports_the_dropped_syslog_not_the_version_change(cases: dict[s
         assert result.mode == "upgrade" and "bt1.example.test" in result.mode_reason
         assert va.snapshot.product_version == "23.3.2"
         dropped = [d for d in result.must_match if d.change == "dropped"]
-        assert [(d.flow, d.section, d.label) for d in dropped] == [
-            ("appliance.security.appliance_administration", "Syslog", "Remote Syslog Server")]
+        assert [(d.path, d.flow, d.section, d.label) for d in dropped] == [
+            ("administration.syslog.servers", "appliance.security.appliance_administration", "Syslog",
+             "Remote Syslog Server")]
         assert dropped[0].a == "syslog1.example.test, 10.20.40.15" and dropped[0].b == ""
-    versions = {"Appliance Version", "Base Software Version", "Product Version", "Product Build", "API Version"}
-    flagged = {d.label for d in result.must_match}
+    versions = {"identity.appliance_version", "identity.base_software_version", "login.software.product_version",
+                "login.software.product_build", "login.software.api_version"}
+    flagged = {d.path for d in result.must_match}
     assert not versions & flagged
-    assert versions <= {d.label for d in result.of("expected")}
+    assert versions <= {d.path for d in result.of("expected")}
     # 23.3 says "SSL/TLS Configuration" and draws rows; 25.1 says "TLS Configuration" and draws dl lists;
     # one NIC section with repeated labels became one section per NIC. None of that is a difference.
     for flow in ("appliance.security.ssl_tls", "appliance.networking.ip_configuration", "appliance.status.basics"):
@@ -200,7 +219,7 @@ def test_visual_diff_boxes_real_changes_and_leaves_out_volatile_values(cases: di
         return any(r[0] < box[2] and r[2] > box[0] and r[1] < box[3] and r[3] > box[1] for r in row["regions"])
 
     assert words_b
-    for label in ("Serial Number", "Hostname"):
+    for label in ("Model", "Hostname"):
         found = boxes(vb, label)
         assert found and any(hit(b) for b in found), label  # a real difference is boxed
     for label in ("System Time", "Uptime"):
@@ -264,3 +283,21 @@ def test_two_snapshots_without_pages_are_not_consistent() -> None:
     result = rdiff.compare(a, b)
     assert (result.mode, result.comparable) == ("peers", False)
     assert result.verdict == "not comparable: neither snapshot holds a page"
+
+
+def test_model_boxes_show_what_differs_without_ocr(cases: dict[str, Any], tmp_path: Path) -> None:
+    """The settings model knows where each value stands: a real difference is boxed, a clock is not, no OCR needed."""
+    flow = "appliance.status.basics"
+    result, va, vb = rdiff.compare_folders(*cases["pair"])
+    for v in (va, vb):  # no OCR word boxes at all
+        for p in (v.folder / "ocr").glob("*.words.json") if (v.folder / "ocr").is_dir() else []:
+            p.unlink()
+    row = {r["flow"]: r for r in diff_output.visuals(result, va, vb, tmp_path)}[flow]
+    by = {d.path: d for d in result.differences}
+
+    def hit(box: tuple[int, int, int, int]) -> bool:
+        x, y, w, h = box
+        return any(r[0] < x + w and r[2] > x and r[1] < y + h and r[3] > y for r in row["regions"])
+    assert by["identity.model"].box_b and hit(by["identity.model"].box_b)
+    for path in ("identity.system_time", "identity.uptime"):
+        assert by[path].cls == "volatile" and by[path].box_b and not hit(by[path].box_b), path

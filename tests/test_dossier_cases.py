@@ -110,7 +110,7 @@ def test_runbook_degrades_when_values_are_missing(folder: Path) -> None:
     # Labels of another product version are found through the alias vocabulary.
     assert "Hostname bt1.example.test" in runbook or "Host Name bt1.example.test" in runbook
     assert "10.9.8.1" in runbook and "10.9.8.7" in runbook
-    assert "Not found on the captured page: IPv6 Default Gateway, DNS Servers" in runbook
+    assert "Not found on the captured page: IPv6 default gateway, DNS servers" in runbook
     assert "Networking &gt; SNMP: page did not load within 20 s (see section “Networking &gt; SNMP”)" in runbook
     assert "Networking &gt; Static Routes: not captured" in runbook
     assert "Link Detected" not in runbook  # link state is hardware status, not a setting to re-enter

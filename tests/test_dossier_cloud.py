@@ -20,7 +20,9 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     simhelpers.require_tool(simhelpers.CHROMIUM)
     from reports import dossier
 
-    sim = Simulator(SimOptions(mode="cloud")).start()
+    # The site certificate is bound to a front end's address: neither the appliance's (cloud sites show none)
+    # nor the one bt-capture connects to.
+    sim = Simulator(SimOptions(mode="cloud", cert_binding="elsewhere")).start()
     try:
         outcome, env = capture_into(sim, tmp_path_factory.mktemp("cloud"), nsb="ui")
         secrets = sorted(set(sim.info()["canaries"]) | set(env.values()))
@@ -58,6 +60,23 @@ def test_cloud_dossier_is_short_and_has_no_empty_section(cloud: dict[str, Any], 
             '[id="appliance.security.ssl_tls"]').inner_text()
     finally:
         browser.close()
+
+
+def test_cloud_snapshot_is_named_from_login_and_its_certificate_is_exported(cloud: dict[str, Any]) -> None:
+    folder = cloud["folder"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert folder.name.startswith("support.example.test_25.1.2_build-b.27113-2025-04-17_"), folder.name
+    assert "unknown" not in folder.name and not [w for w in manifest["warnings"] if "unknown" in w]
+    assert not manifest["failures"], manifest["failures"]
+    [p12] = [a for a in manifest["artifacts"] if a["kind"] == "p12"]
+    assert p12["verification"]["verdict"] == "pass"
+    site = manifest["settings"]["certificates"]["site"]
+    assert site["name"] == "support.example.test" and site["decided_by"] == "export"
+    assert site["own_addresses"] == [] and "cloud sites have no IP Configuration page" in site["addresses_from"]
+    [cert] = [c for c in manifest["settings"]["certificates"]["installed"] if c["name"] == "support.example.test"]
+    assert cert["ips"] == ["203.0.113.10"]
+    runbook = (folder / "dossier.html").read_text().split('id="runbook-certificate"', 1)[1].split('class="step"')[0]
+    assert "Which certificate is the site certificate" in runbook and "cloud sites have no IP Configuration" in runbook
 
 
 def test_cloud_pdf_holds_every_value_and_no_secret(cloud: dict[str, Any]) -> None:

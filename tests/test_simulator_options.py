@@ -31,7 +31,8 @@ def test_page_label_matching() -> None:
 @pytest.mark.parametrize("kw", [{"mode": "mars"}, {"version": "99.9"}, {"count": 0}, {"pair": True, "count": 3},
                                 {"pair": True, "mode": "cloud"}, {"drop_setting": "everything"}, {"nsb_size": 1},
                                 {"report_namespace": "acme"}, {"empty_listing": "maybe"}, {"report_language": "de"},
-                                {"recording_framing": "gzip"}, {"recording_size": 1}, {"sessions_per_day": -1}])
+                                {"recording_framing": "gzip"}, {"recording_size": 1}, {"sessions_per_day": -1},
+                                {"cert_binding": "anywhere"}, {"peers_differ": True}])
 def test_bad_options(kw: dict) -> None:
     with pytest.raises(ValueError):
         SimOptions(**kw)
