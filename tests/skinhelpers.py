@@ -37,32 +37,39 @@ _EXPAND_JS = """
 })
 """
 
-# Everything a page shows: its text, the values of its visible controls, the state of every named control.
+# Everything a page shows: its text, the values of its visible controls, the state of every named control
+# (open shadow roots included: a secret panel may live in one).
 _READ_JS = """
 () => {
   const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : true;
-  const out = { text: document.body ? document.body.innerText : '', values: [], states: [], secrets: [],
-                loading: [...document.querySelectorAll('p')].some((p) => vis(p) && p.innerText.trim() === 'Loading…') };
-  for (const el of document.querySelectorAll('input,select,textarea')) {
-    const t = (el.type || '').toLowerCase();
-    if (el.tagName === 'SELECT') {
-      if (vis(el)) out.values.push(...[...el.selectedOptions].map((o) => o.textContent.trim()));
-      if (el.name) out.states.push([el.name, el.value, true]);
-    } else if (el.tagName === 'TEXTAREA') {
-      if (vis(el)) out.values.push(el.value);
-    } else if (t === 'checkbox' || t === 'radio') {
-      if (el.name) out.states.push([el.name, el.value, el.checked]);
-    } else if (t === 'hidden') {
-      const sw = el.previousElementSibling;
-      if (sw && sw.getAttribute('role') === 'switch') {
-        out.states.push([el.name, el.value, !el.disabled]);
-        if (sw.getAttribute('aria-checked') !== String(!el.disabled)) out.states.push([el.name, 'MISMATCH', true]);
+  const out = { text: document.body ? document.body.innerText : '', values: [], states: [], secrets: [], loading: false };
+  const roots = [document];
+  for (let i = 0; i < roots.length; i++) {
+    roots[i].querySelectorAll('*').forEach((el) => { if (el.shadowRoot) { roots.push(el.shadowRoot); out.text += ' ' + el.shadowRoot.textContent; } });
+  }
+  for (const root of roots) {
+    out.loading = out.loading || [...root.querySelectorAll('p')].some((p) => vis(p) && p.textContent.trim() === 'Loading…');
+    for (const el of root.querySelectorAll('input,select,textarea')) {
+      const t = (el.type || '').toLowerCase();
+      if (el.tagName === 'SELECT') {
+        if (vis(el)) out.values.push(...[...el.selectedOptions].map((o) => o.textContent.trim()));
+        if (el.name) out.states.push([el.name, el.value, true]);
+      } else if (el.tagName === 'TEXTAREA') {
+        if (vis(el)) out.values.push(el.value);
+      } else if (t === 'checkbox' || t === 'radio') {
+        if (el.name) out.states.push([el.name, el.value, el.checked]);
+      } else if (t === 'hidden') {
+        const sw = el.previousElementSibling;
+        if (sw && sw.getAttribute('role') === 'switch') {
+          out.states.push([el.name, el.value, !el.disabled]);
+          if (sw.getAttribute('aria-checked') !== String(!el.disabled)) out.states.push([el.name, 'MISMATCH', true]);
+        }
+      } else if (t === 'password') {
+        out.secrets.push([el.name, el.value]);
+      } else if (vis(el)) {
+        out.values.push(el.value);
+        if (el.name) out.secrets.push([el.name, el.value]);
       }
-    } else if (t === 'password') {
-      out.secrets.push([el.name, el.value]);
-    } else if (vis(el)) {
-      out.values.push(el.value);
-      if (el.name) out.secrets.push([el.name, el.value]);
     }
   }
   return out;
@@ -74,13 +81,40 @@ def norm(s: str) -> str:
     return " ".join(s.split()).lower()
 
 
-def click_text(page: Any, text: str, *, after: str | None = None, nav: bool = True) -> bool:
-    if not page.evaluate(_MARK_JS, [text, after]):
-        return False
-    page.locator("[data-test-click]").click()
-    if nav:
-        page.wait_for_load_state()
-    return True
+def click_text(page: Any, text: str, *, after: str | None = None, nav: bool = True, timeout_s: float = 5.0) -> bool:
+    """Click the element showing text, in the page or in one of its frames (waiting for late content)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for frame in page.frames:
+            try:
+                if not frame.evaluate(_MARK_JS, [text, after]):
+                    continue
+            except Exception:  # a frame that is navigating
+                continue
+            frame.locator("[data-test-click]").click()
+            if nav:
+                page.wait_for_load_state()
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
+def find(page: Any, selector: str, timeout_s: float = 5.0) -> Any:
+    """The first element matching selector in the page or in one of its frames, waiting for content that comes
+    after the load event (None when none shows up)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for frame in page.frames:
+            try:
+                loc = frame.locator(selector)
+                if loc.count():
+                    return loc.first
+            except Exception:  # a frame that is navigating
+                continue
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.1)
 
 
 def sign_in(page: Any, w: Wording, url: str, user: str, password: str, totp: str | None = None) -> None:
@@ -91,7 +125,7 @@ def sign_in(page: Any, w: Wording, url: str, user: str, password: str, totp: str
         boxes = page.locator("input[type=password]:visible")
         if page.locator("[role=dialog]:visible").count():
             raise AssertionError("a dialog on a sign-in page")
-        if click_text(page, w.words("I Agree")):
+        if click_text(page, w.words("I Agree"), timeout_s=0):
             continue
         accept = w.words("I accept the terms")
         if page.get_by_text(accept, exact=False).count() and page.get_by_text(w.words("Continue")).count():
@@ -113,16 +147,17 @@ def sign_in(page: Any, w: Wording, url: str, user: str, password: str, totp: str
 
 def tick(page: Any, name: str) -> None:
     """Turn a boolean on, whatever control draws it (checkbox, switch, Yes/No, Enabled/Disabled)."""
-    el = page.locator(f"[name={name}]").first
-    kind = el.evaluate("(e) => e.tagName + ':' + (e.type || '')")
-    if kind == "INPUT:checkbox":
+    el = find(page, f"[name={name}]")
+    assert el is not None, f"no control named {name}"
+    kind = el.evaluate("(e) => e.tagName + ':' + (e.type || '') + ':' + (e.disabled ? 'off' : 'on')")
+    if kind.startswith("INPUT:checkbox"):
         el.check()
-    elif kind == "INPUT:hidden":
-        page.locator(f"[name={name}]").first.locator("xpath=preceding-sibling::*[@role='switch'][1]").click()
+    elif kind == "INPUT:hidden:off":  # a switch: its hidden input posts only while it is on
+        el.locator("xpath=preceding-sibling::*[@role='switch'][1]").click()
     elif kind.startswith("SELECT"):
         el.select_option(label="Yes")
-    else:
-        page.locator(f"input[name={name}]:not([value=''])").check()
+    elif kind.startswith("INPUT:radio"):
+        find(page, f"input[name={name}]:not([value=''])").check()
 
 
 def read(page: Any) -> dict[str, Any]:
