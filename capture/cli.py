@@ -7,6 +7,12 @@ import sys
 import click
 
 from fixtures.options import VERSIONS
+from fixtures.skins.spec import NAMES as SKINS, SUMMARY as SKIN_SUMMARY
+
+_SIMULATE_HELP = ("Serve simulated appliances over HTTPS on loopback; print their details as JSON; run until Ctrl-C.\n\n"
+                  "--skin draws the same appliance state with another page builder (URLs, menus, grouping, label "
+                  "wording, controls, behaviour; class names and ids random on every start):\n\n"
+                  + "\n\n".join(f"{name}: {text}" for name, text in SKIN_SUMMARY.items()))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,7 +21,7 @@ def cli() -> None:
     """bt-capture: verified recovery dossiers of BeyondTrust B Series Appliances."""
 
 
-@cli.command()
+@cli.command(help=_SIMULATE_HELP)
 @click.option("--pair", is_flag=True, help="A failover pair (bt1 primary, bt2 backup).")
 @click.option("--count", type=click.IntRange(1, 250), default=1, show_default=True,
               help="N independent appliances (bt01…, site01…).")
@@ -38,14 +44,17 @@ def cli() -> None:
                    "(snmp=frame,email=shadow-open+late,psk=shadow-closed).")
 @click.option("--late-ms", type=click.IntRange(0), default=600, show_default=True,
               help="Late content arrives a random 0…N ms after the load event.")
+@click.option("--skin", type=click.Choice(list(SKINS)), default="classic", show_default=True,
+              help="The page builder (see above); docs/skins.md lists each skin's wording.")
+@click.option("--seed", type=int, default=None, help="With --skin random: which mix of the axes (printed in the info).")
 @click.option("--fault", "faults", multiple=True, metavar="NAME=VALUE",
               help="A fault knob, e.g. hang_page=SNMP, truncate_nsb=1, expire_session_after=5 (repeatable).")
 @click.option("--info-file", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Also write the info JSON here (mode 0600).")
 def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool, no_totp: bool, latency_ms: int,
              nsb_size: int, idle_timeout: float, drift: bool, inject_markup: bool, drop_setting: str | None,
-             secret_panels: str | None, late_ms: int, faults: tuple[str, ...], info_file: str | None) -> None:
-    """Serve simulated appliances over HTTPS on loopback; print their details as JSON; run until Ctrl-C."""
+             secret_panels: str | None, late_ms: int, skin: str, seed: int | None, faults: tuple[str, ...],
+             info_file: str | None) -> None:
     from fixtures.options import Faults, SimOptions
     from fixtures.server import serve_forever
 
@@ -54,7 +63,7 @@ def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool
                              agreement=not no_agreement, totp=not no_totp, latency_ms=latency_ms,
                              nsb_size=nsb_size, idle_timeout=idle_timeout, drift=drift, inject_markup=inject_markup,
                              drop_setting=drop_setting, secret_panels=secret_panels, late_ms=late_ms,
-                             faults=Faults.parse(list(faults)))
+                             skin=skin, seed=seed, faults=Faults.parse(list(faults)))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     serve_forever(options, info_file, echo=lambda text: (click.echo(text), sys.stdout.flush()))

@@ -234,3 +234,82 @@ def test_random_skins(seed: int, version: str, panel_spec: str | None, chromium:
     options = SimOptions(skin="random", seed=seed, version=version, secret_panels=panel_spec, nsb_size=64 * 1024)
     problems, _, _ = _run(chromium, options, tmp)
     assert not problems, f"random skin seed={seed} version={version} panels={panel_spec}:\n" + "\n".join(problems)
+
+
+def test_the_comparison_fails_when_a_value_is_dropped_or_a_state_flipped(chromium: Any) -> None:
+    """The page check above can fail: remove a value, flip a switch, blank a secret, and each is reported."""
+    with Simulator(SimOptions(skin="slate", agreement=False)) as sim:
+        walk = Walk(chromium, sim)
+        try:
+            iface, pd, blocks = next(x for x in walk.pages if x[1].slug == "networking.snmp")
+            assert walk.goto(iface, pd) is None
+            want = catalog.expect(blocks)
+            assert kh.wait_shown(walk.tabs[iface], want) == []
+            walk.tabs[iface].evaluate("""() => {
+              document.querySelector('[name="snmp.location"]').remove();
+              document.querySelector('[name="snmp.v2_enabled"]').previousElementSibling.click();
+              document.querySelector('[name="snmp.v3_password"]').value = '';
+            }""")
+            gone = kh.wait_shown(walk.tabs[iface], want, timeout_s=0.5)
+            assert any("DC1 Ashburn" in g for g in gone), gone
+            assert "snmp.v2_enabled should be on" in gone, gone
+            assert "secret field snmp.v3_password" in gone, gone
+        finally:
+            walk.close()
+
+
+def _hooks(text: str) -> set[str]:
+    """Every class, id, data-attribute name and script parameter a page carries."""
+    classes = {c for group in re.findall(r'class="([^"]*)"', text) for c in group.split()}
+    return classes | set(re.findall(r'id="([^"]+)"', text)) | set(re.findall(r"(data-[a-z0-9-]+)=", text)) | \
+        set(re.findall(r"/res/k/([a-z0-9]+)\.", text))
+
+
+def test_class_names_and_ids_change_on_every_start() -> None:
+    seen = []
+    for _ in range(2):
+        with Simulator(SimOptions(skin="portal", agreement=False)) as sim:
+            info = sim.info()
+            with simhelpers.http_client(info) as client:
+                page = client.get(info["appliances"][0]["appliance_url"]).text
+                seen.append(_hooks(page) | _hooks(client.get(f"{info['appliances'][0]['base_url']}"
+                                                             f"/res/k/{sim.rt.skin.names.asset}.js").text))
+    assert len(seen[0]) > 10 and not seen[0] & seen[1], sorted(seen[0] & seen[1])
+
+
+def test_skins_are_data_and_random_mixes_are_reproducible() -> None:
+    from fixtures.skins import AXES, random_skin
+    from fixtures.skins.spec import CASES, WORDING
+
+    for axis, options in AXES.items():  # every option of every axis is some named skin's choice
+        used = {getattr(s, axis) for s in NAMED.values()}
+        assert set(options) <= used | {False, None}, f"{axis}: {set(options) - used} in no named skin"
+    assert set(WORDING) <= {m for s in NAMED.values() for m in s.wording}
+    assert set(CASES) <= {s.case for s in NAMED.values()}
+    assert random_skin(7) == random_skin(7) and random_skin(7) != random_skin(8)
+    with pytest.raises(ValueError):
+        SimOptions(skin="nope")
+
+
+def test_simulate_help_names_every_skin() -> None:
+    from click.testing import CliRunner
+
+    from capture.cli import cli
+
+    out = CliRunner().invoke(cli, ["simulate", "--help"]).output
+    for name in ("classic", *NAMED, "random"):
+        assert f"{name}:" in out
+    bad = CliRunner().invoke(cli, ["simulate", "--skin", "nope"])
+    assert bad.exit_code == 2
+
+
+def test_docs_list_what_each_skin_shows() -> None:
+    """docs/skins.md is what `python -m fixtures.skins.doc` writes today."""
+    from pathlib import Path
+
+    from fixtures.skins import doc
+
+    with Simulator(SimOptions(agreement=False)) as sim:
+        want = doc.markdown(catalog.page_blocks(sim, hidden=True))
+    got = (Path(__file__).parent.parent / "docs" / "skins.md").read_text()
+    assert got.strip() == want.strip(), "docs/skins.md is out of date: python -m fixtures.skins.doc > docs/skins.md"
