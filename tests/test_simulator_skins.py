@@ -150,6 +150,7 @@ class Walk:
             if any(w.startswith(("frame", "shadow")) for w in panels.wanted(self.sim.options, iface, pd.slug)):
                 continue  # a secret panel in a frame or shadow root takes its inputs out of the form (any skin)
             assert self.goto(iface, pd) is None
+            kh.wait_shown(self.tabs[iface], catalog.expect(blocks))  # a person waits for the page to fill in
             if self.skin.view == "readonly":
                 assert kh.click_text(self.tabs[iface], "Edit", nav=False), "no Edit button"
             self.press(iface, "Save Changes")
