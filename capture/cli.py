@@ -7,6 +7,12 @@ import sys
 import click
 
 from fixtures.options import EMPTY_LISTINGS, FRAMINGS, REPORT_NAMESPACES, VERSIONS
+from fixtures.skins.spec import NAMES as SKINS, SUMMARY as SKIN_SUMMARY
+
+_SIMULATE_HELP = ("Serve simulated appliances over HTTPS on loopback; print their details as JSON; run until Ctrl-C.\n\n"
+                  "--skin draws the same appliance state with another page builder (URLs, menus, grouping, label "
+                  "wording, controls, behaviour; class names and ids random on every start):\n\n"
+                  + "\n\n".join(f"{name}: {text}" for name, text in SKIN_SUMMARY.items()))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,7 +21,7 @@ def cli() -> None:
     """bt-capture: verified recovery dossiers of BeyondTrust B Series Appliances."""
 
 
-@cli.command()
+@cli.command(help=_SIMULATE_HELP)
 @click.option("--pair", is_flag=True, help="A failover pair (bt1 primary, bt2 backup).")
 @click.option("--count", type=click.IntRange(1, 250), default=1, show_default=True,
               help="N independent appliances (bt01…, site01…).")
@@ -63,6 +69,9 @@ def cli() -> None:
 @click.option("--report-language", type=click.Choice(["en", "fr"]), default="en", show_default=True)
 @click.option("--recording-framing", type=click.Choice(FRAMINGS), default="mixed", show_default=True,
               help="Recordings with Content-Length, chunked, or alternating.")
+@click.option("--skin", type=click.Choice(list(SKINS)), default="classic", show_default=True,
+              help="The page builder (see above); docs/skins.md lists each skin's wording.")
+@click.option("--seed", type=int, default=None, help="With --skin random: which mix of the axes (printed in the info).")
 @click.option("--fault", "faults", multiple=True, metavar="NAME=VALUE",
               help="A fault knob, e.g. hang_page=SNMP, truncate_nsb=1, expire_session_after=5 (repeatable).")
 @click.option("--info-file", type=click.Path(dir_okay=False, writable=True), default=None,
@@ -73,8 +82,7 @@ def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool
              secret_panels: str | None, late_ms: int, sessions_per_day: int, session_days: int, recording_every: int,
              shell_every: int, running_sessions: int, expired_recordings: int, recording_size: int,
              report_namespace: str, empty_listing: str, report_language: str, recording_framing: str,
-             faults: tuple[str, ...], info_file: str | None) -> None:
-    """Serve simulated appliances over HTTPS on loopback; print their details as JSON; run until Ctrl-C."""
+             skin: str, seed: int | None, faults: tuple[str, ...], info_file: str | None) -> None:
     from fixtures.options import Faults, SimOptions
     from fixtures.server import serve_forever
 
@@ -89,7 +97,8 @@ def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool
                              recording_size=recording_size, report_namespace=report_namespace,
                              empty_listing=empty_listing, report_language=report_language,
                              recording_framing=recording_framing,
-                             peers_differ=peers_differ, cert_binding=cert_binding, faults=Faults.parse(list(faults)))
+                             peers_differ=peers_differ, cert_binding=cert_binding, skin=skin, seed=seed,
+                             faults=Faults.parse(list(faults)))
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     serve_forever(options, info_file, echo=lambda text: (click.echo(text), sys.stdout.flush()))
