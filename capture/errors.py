@@ -36,6 +36,10 @@ class NavigationError(CaptureError):
     """A page did not show what its flow expects (wrong page, error page, timeout)."""
 
 
+class EmptyPage(NavigationError):
+    """The page loaded but never showed the values its entry says it must (flows.base.Page.values)."""
+
+
 class SessionBounced(CaptureError):
     """The appliance answered with its login page: the session expired."""
 

@@ -90,27 +90,44 @@ def looks_secret(value: str) -> bool:
     return len(v) >= 4 and v.lower() not in _PLACEHOLDERS and bool(v.strip("*•●·∙◦ .-_"))
 
 
-async def _closed_roots(cdp: Any, opts: dict[str, Any]) -> tuple[int, list[str]]:
-    """Mark every host of a closed shadow root (data-btc-closed) and read the secrets inside through DevTools.
-
-    Returns the number of such hosts, and the secret values found in them.
-    """
-    doc = await cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})
-    hosts: list[int] = []
-    roots: list[int] = []
+def _closed_pairs(doc: dict[str, Any]) -> list[tuple[int, int]]:
+    """(host, closed shadow root) node ids in a DOM.getDocument(pierce) tree, frames included."""
+    pairs: list[tuple[int, int]] = []
     stack = [doc["root"]]
     while stack:
         node = stack.pop()
         for sr in node.get("shadowRoots", []) or []:
             if sr.get("shadowRootType") == "closed":
-                hosts.append(node["nodeId"])
-                roots.append(sr["nodeId"])
+                pairs.append((node["nodeId"], sr["nodeId"]))
             stack.append(sr)
         stack.extend(node.get("children", []) or [])
         if node.get("contentDocument"):
             stack.append(node["contentDocument"])
+    return pairs
+
+
+async def expose_closed(cdp: Any) -> int:
+    """Give our page scripts a way into every closed shadow root (host.__btcShadow, set through DevTools), so
+    that what a person sees there is read, and waited for, like the rest of the page. Returns their number."""
+    pairs = _closed_pairs(await cdp.send("DOM.getDocument", {"depth": -1, "pierce": True}))
+    for _, root in pairs:
+        obj = (await cdp.send("DOM.resolveNode", {"nodeId": root}))["object"]
+        try:
+            await cdp.send("Runtime.callFunctionOn", {
+                "objectId": obj["objectId"], "functionDeclaration": "function () { this.host.__btcShadow = this; }"})
+        finally:
+            await cdp.send("Runtime.releaseObject", {"objectId": obj["objectId"]})
+    return len(pairs)
+
+
+async def _closed_roots(cdp: Any, opts: dict[str, Any]) -> tuple[int, list[str]]:
+    """Mark every host of a closed shadow root (data-btc-closed) and read the secrets inside through DevTools.
+
+    Returns the number of such hosts, and the secret values found in them.
+    """
+    pairs = _closed_pairs(await cdp.send("DOM.getDocument", {"depth": -1, "pierce": True}))
     values: list[str] = []
-    for host, root in zip(hosts, roots):
+    for host, root in pairs:
         await cdp.send("DOM.setAttributeValue", {"nodeId": host, "name": "data-btc-closed", "value": "1"})
         obj = (await cdp.send("DOM.resolveNode", {"nodeId": root}))["object"]
         try:
@@ -120,7 +137,7 @@ async def _closed_roots(cdp: Any, opts: dict[str, Any]) -> tuple[int, list[str]]
             values += (res.get("result", {}).get("value") or {}).get("values", [])
         finally:
             await cdp.send("Runtime.releaseObject", {"objectId": obj["objectId"]})
-    return len(hosts), values
+    return len(pairs), values
 
 
 async def take(page: Any, cdp: Any, opts: dict[str, Any], *, full_page: bool = True, timeout_s: float = 30.0,

@@ -5,6 +5,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,17 +15,19 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from capture import masking
 from capture.navigate import LOGIN_STATES, Navigator
-from capture.errors import CaptureError, DownloadError, NavigationError, SessionBounced
+from capture.errors import CaptureError, DownloadError, EmptyPage, NavigationError, SessionBounced
 from capture.guard import Guard
 from capture.layers import ALL, Layers
 from capture.ocr_redact import SecretLabels, redact_line
 from capture.records import Gap, Masked, Masking, PageRecord, Section
 from capture.redact import Redactor
 from capture.store import Store
-from flows import extract
+from flows import expect, extract
 from flows.base import Labels, Page
+from flows.vocabulary import Vocabulary
 
 log = logging.getLogger("bt-capture")
+READY_S = 10.0  # longest wait for a page's values after it loaded (content filled in by script, frames)
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Session:
         self.attachment_length: int | None = None  # Content-Length the last browser download announced
         self.last_sha256: str | None = None  # of the last file downloaded through self.http
         self._cdp: Any = None  # the page's DevTools session, for screenshots (capture.screenshot)
+        self._vocab: Vocabulary | None = None
         self._at: str | None = None  # the flow goto() last arrived at (its document carries the same mark)
         self._landed = False  # just logged in: the landing page may already be the one asked for
 
@@ -195,12 +199,42 @@ class Session:
         x.sections = [Section.model_validate(self.redactor.scrub_obj(s.model_dump())) for s in x.sections]
         return x
 
+    async def read_ready(self, page: Page) -> extract.Extraction:
+        """Read the page once it shows its content: its declared values (flows/expect.py) present, and the same
+        reading twice running. The load event proves nothing: consoles fill pages in by script, in frames and
+        in shadow roots. A page that never shows its values raises EmptyPage: captured empty is not captured."""
+        cdp = await self._devtools()
+        vocab = self._vocab or Vocabulary.load(self.labels)
+        self._vocab = vocab
+        deadline = time.monotonic() + min(self.timeout_s, READY_S)
+        last: str | None = None
+        while True:
+            await masking.expose_closed(cdp)
+            x = await self.read(page)
+            missing = expect.unmet(page, x.sections, vocab)
+            sig = _signature(x)
+            if not missing and sig == last:
+                return x
+            if time.monotonic() >= deadline:
+                if not missing:
+                    return x  # present, though still changing: the screenshot's own settle check follows
+                waited = min(self.timeout_s, READY_S)
+                raise EmptyPage(f"the page never showed its values (missing {', '.join(missing)}) within "
+                                f"{waited:.0f} s; if this version words them otherwise, set [pages.\"{page.flow}\"] "
+                                "values in your labels file")
+            last = None if missing else sig
+            await asyncio.sleep(0.25 if missing else 0.08)
+
+    async def _devtools(self) -> Any:
+        if self._cdp is None:
+            self._cdp = await self.context.new_cdp_session(self.page)
+        return self._cdp
+
     async def _png(self, *, full_page: bool = True, timeout_s: float | None = None,
                    secret_labels: tuple[str, ...] = ()) -> masking.Shot:
         """A screenshot with every secret found by structure painted over (capture.masking); the secrets it
         saw are added to the run's redactor."""
-        if self._cdp is None:
-            self._cdp = await self.context.new_cdp_session(self.page)
+        await self._devtools()
         opts = {"secretPatterns": self.labels.secret_patterns, "notSecret": self.labels.not_secret,
                 "extraSecret": list(secret_labels)}
         shot = await masking.take(self.page, self._cdp, opts, full_page=full_page, layers=self.layers,
@@ -254,7 +288,12 @@ class Session:
         try:
             if page.expand:
                 await self.expand(page.expand)
-            x = await self.read(page)
+            try:
+                x = await self.read_ready(page)
+            except EmptyPage as e:  # keep what it did show, as evidence beside the failure
+                rec = await self._failed(page, e)
+                rec.sections = (await self.read(page)).sections
+                return rec
             rec.sections = x.sections
             rec.url = self.redactor.scrub(x.url)
             rec.page_title = self.redactor.scrub(x.title)
@@ -323,6 +362,12 @@ class Session:
 
 
 RETRIES = 1
+
+
+def _signature(x: extract.Extraction) -> str:
+    """What a reading found, without where it stands (a layout shift alone is the screenshot's concern)."""
+    return repr([(s.title, [(f.label, f.value, f.is_set) for f in s.fields], [(t.headers, t.rows) for t in s.tables])
+                 for s in x.sections])
 
 
 def transient(e: BaseException) -> bool:

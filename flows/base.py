@@ -25,6 +25,11 @@ class Page:
     expand: tuple[str, ...] = ()  # toggles to click open before capture ("Show details")
     step: str | None = None  # procedure step this page is evidence for
     required: bool = True  # a missing optional page is noted, not failed
+    # What the page must show to count as captured (flows/expect.py): these labels (fields or table headers,
+    # in any wording the matcher accepts) and at least min_values values. Until then it is not ready; a page
+    # that never shows them failed, however well it loaded.
+    values: tuple[str, ...] = ()
+    min_values: int = 1
 
     @property
     def title(self) -> str:
@@ -104,11 +109,16 @@ class Labels:
         over = self.data.get("pages", {}).get(page.flow)
         if not over:
             return page
-        allowed = {"menu", "landmarks", "expand", "secret_labels"}
+        allowed = {"menu", "landmarks", "expand", "secret_labels", "values", "min_values"}
         bad = set(over) - allowed
         if bad:
             raise ConfigError(f"labels [pages.\"{page.flow}\"]: unknown key(s) {sorted(bad)}; allowed {sorted(allowed)}")
-        return replace(page, **{k: tuple(v) for k, v in over.items()})
+        if "min_values" in over and (not isinstance(over["min_values"], int) or over["min_values"] < 0):
+            raise ConfigError(f"labels [pages.\"{page.flow}\"]: min_values must be a whole number, 0 or more")
+        for k, v in over.items():
+            if k != "min_values" and (not isinstance(v, list) or not all(isinstance(x, str) for x in v)):
+                raise ConfigError(f"labels [pages.\"{page.flow}\"]: {k} must be a list of strings")
+        return replace(page, **{k: (v if k == "min_values" else tuple(v)) for k, v in over.items()})
 
 
 def merge(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:

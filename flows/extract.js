@@ -349,7 +349,9 @@
       if (d && d.body) nested([...d.body.childNodes]);
       return;
     }
-    if (el.shadowRoot) { nested([...el.shadowRoot.childNodes]); return; }
+    // A closed shadow root is reachable only through DevTools, which hands it to us as __btcShadow.
+    const shadow = el.shadowRoot || el.__btcShadow;
+    if (shadow) { nested([...shadow.childNodes]); return; }
     if (tag === "SLOT") { el.assignedNodes({ flatten: true }).forEach(walk); return; }
     if (/^H[1-6]$/.test(tag) || el.getAttribute("role") === "heading" || tag === "LEGEND") { open(textOf(el)); return; }
     if (tag === "TABLE" && menuTable(el)) return;

@@ -12,13 +12,14 @@ from flows.base import Page
 ALL = ("onprem", "cloud", "hosted")
 
 INFORMATION = Page("login.status.information", "login", ("Status", "Information"), ("Product Version", "Product Build"),
-                   deployments=ALL, step="product_version")
+                   deployments=ALL, values=("Product Version",), min_values=3, step="product_version")
 SOFTWARE = Page("login.management.software", "login", ("Management", "Software"), ("Download Backup", "Backup Settings"),
-                deployments=ALL)
+                deployments=ALL, values=("Backup Password",))
 FAILOVER = Page("login.management.failover", "login", ("Management", "Failover"),
-                ("Backup Operations", "Data-Sync", "Data Sync", "Failover"), step="failover")
+                ("Backup Operations", "Data-Sync", "Data Sync", "Failover"), min_values=2, step="failover")
 SECURITY = Page("login.management.security", "login", ("Management", "Security"),
-                ("Pre-shared Key", "Pre-Shared Key", "Inter-appliance"), deployments=ALL, step="preshared_key")
+                ("Pre-shared Key", "Pre-Shared Key", "Inter-appliance"), deployments=ALL, values=("Pre-shared Key",),
+                step="preshared_key")
 API = Page("login.management.api_configuration", "login", ("Management", "API Configuration"),
            ("API Account", "XML API"), deployments=ALL, required=False)
 
