@@ -16,7 +16,16 @@
     return !!c && SECRET.some((r) => r.test(c)) && !NOT_SECRET.some((r) => r.test(c));
   };
   const SKIP = "script,style,noscript,template,nav,[role=navigation],[role=menubar],[role=menu],[role=tablist],[aria-hidden=true]";
-  const CONTROL = "input,select,textarea";
+  // A switch (role=switch, or an ARIA checkbox) is a control like an <input>: its state is aria-checked.
+  const SWITCH = "[role=switch],[role=checkbox]";
+  const CONTROL = "input,select,textarea," + SWITCH;
+  // Two choices that say on and off: a boolean, whatever draws it (Yes/No select, Enabled/Disabled radios).
+  const BOOL_PAIRS = [["yes", "no"], ["on", "off"], ["enabled", "disabled"], ["true", "false"], ["enable", "disable"]];
+  const boolPair = (texts) => {
+    const t = texts.map((x) => norm(x).toLowerCase());
+    return t.length === 2 && BOOL_PAIRS.some(([a, b]) => t.includes(a) && t.includes(b)) ? t : null;
+  };
+  const ON = new Set(["yes", "on", "enabled", "true", "enable"]);
   const INLINE = new Set(["SPAN", "B", "STRONG", "EM", "I", "A", "CODE", "SMALL", "LABEL", "ABBR", "TIME", "BR",
     "IMG", "SUP", "SUB", "U", "FONT", "KBD", "SAMP", "VAR", "MARK", "Q", "CITE", "S", "WBR", "TT"]);
   // Elements of a same-origin frame belong to another window: no instanceof, and its own getComputedStyle.
@@ -83,9 +92,9 @@
   const textOf = (el) => {
     // innerText without the text of nested controls (e.g. a <label> wrapping its checkbox).
     if (!el) return "";
-    if (!el.querySelector || !el.querySelector("input,select,textarea,button")) return norm(el.innerText || el.textContent);
+    if (!el.querySelector || !el.querySelector("input,select,textarea,button," + SWITCH)) return norm(el.innerText || el.textContent);
     const clone = el.cloneNode(true);
-    clone.querySelectorAll("input,select,textarea,button").forEach((c) => c.remove());
+    clone.querySelectorAll("input,select,textarea,button," + SWITCH).forEach((c) => c.remove());
     return norm(clone.textContent);
   };
   const prevText = (el) => {
@@ -129,29 +138,34 @@
     if (prev && !prev.querySelector(CONTROL)) return textOf(prev);
     return "";
   };
+  const ariaName = (el) => {
+    const by = el.getAttribute("aria-labelledby");
+    const t = by ? by.split(/\s+/).map((id) => textOf(el.getRootNode().getElementById(id))).filter(Boolean).join(" ") : "";
+    return t || norm(el.getAttribute("aria-label"));
+  };
   const labelCache = new Map();
   const labelFor = (el) => {
     if (!labelCache.has(el)) labelCache.set(el, computeLabel(el));
     return labelCache.get(el);
   };
   const computeLabel = (el) => {
-    const isBox = el.matches("input[type=checkbox],input[type=radio]");
+    const isBox = el.matches("input[type=checkbox],input[type=radio]," + SWITCH);
     if (el.labels && el.labels.length) {
       const t = [...el.labels].map(textOf).filter(Boolean).join(" ");
       if (t) return t;
     }
-    const by = el.getAttribute("aria-labelledby");
-    if (by) {
-      const t = by.split(/\s+/).map((id) => textOf(el.getRootNode().getElementById(id))).filter(Boolean).join(" ");
-      if (t) return t;
-    }
-    if (el.getAttribute("aria-label")) return norm(el.getAttribute("aria-label"));
+    const named = ariaName(el);
+    if (named) return named;
     if (isBox) { const t = nextText(el); if (t) return t; }
     return rowLabel(el) || prevText(el) || norm(el.title) || norm(el.placeholder) || "";
   };
   const controlValue = (el) => {
+    if (el.matches(SWITCH) && el.tagName !== "INPUT") return { value: el.getAttribute("aria-checked") === "true" ? "on" : "off", kind: "checkbox" };
     if (el.tagName === "SELECT") {
       const sel = [...el.selectedOptions].map((o) => norm(o.textContent));
+      if (!el.multiple && boolPair([...el.options].map((o) => o.textContent))) {
+        return { value: sel.length && ON.has(sel[0].toLowerCase()) ? "on" : "off", kind: "checkbox" };
+      }
       return { value: sel.join(", "), kind: "select" };
     }
     if (el.tagName === "TEXTAREA") return { value: el.value.replace(/\r\n/g, "\n").trim(), kind: "textarea" };
@@ -180,14 +194,18 @@
     const name = el.name;
     const group = name ? [...el.getRootNode().querySelectorAll("input[type=radio]")].filter((r) => r.name === name && visible(r)) : [el];
     group.forEach((r) => handled.add(r));
+    // The group's own name (role=radiogroup), else the legend of a fieldset that holds only this group.
+    const rg = el.closest("[role=radiogroup]");
     const fs = el.closest("fieldset");
-    let label = (fs && fs.querySelector("legend") && textOf(fs.querySelector("legend"))) || rowLabel(el);
+    const own = fs && [...fs.querySelectorAll(CONTROL)].every((c) => group.includes(c) || !usable(c));
+    let label = (rg && ariaName(rg)) || (own && fs.querySelector("legend") && textOf(fs.querySelector("legend"))) || rowLabel(el);
     if (!label && group.length > 1) label = prevText(group[0].closest("label") || group[0]);
     const checked = group.find((r) => r.checked);
     const value = checked ? labelFor(checked) || checked.value : "";
     if (!label) { label = labelFor(el); }
-    sink.fields.push({ label: cleanLabel(label) || "(unlabelled choice)", value: norm(value), kind: "radio", secret: false,
-      box: boxOf(fs || checked || el) });
+    const bool = boolPair(group.map((r) => labelFor(r) || r.value));
+    sink.fields.push({ label: cleanLabel(label) || "(unlabelled choice)", value: bool ? (ON.has(norm(value).toLowerCase()) ? "on" : "off") : norm(value),
+      kind: bool ? "checkbox" : "radio", secret: false, box: boxOf((own && fs) || rg || checked || el) });
   };
   const doControl = (el, sink) => {
     if (handled.has(el) || !usable(el)) return;

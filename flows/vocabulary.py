@@ -12,7 +12,9 @@ T = TypeVar("T")
 # "To" and "by" stay: "Issued To" is not "Issued By".
 STOP = frozenset({"a", "an", "the", "of", "and", "for", "its", "your", "optional", "required"})
 # Qualifiers that carry meaning wherever they stand: "Default Gateway (IPv6)" is not "Default Gateway".
-SIGNIFICANT = frozenset({"ipv6", "v6", "v2", "v3", "snmpv2", "snmpv3", "ssl", "tls", "primary", "secondary",
+# A qualifier that also names the default ("IPv4/IPv6") tells nothing apart. The SNMP version is not one: a page
+# that qualifies "Community Name (SNMPv2)" puts it where only SNMPv2 has one.
+SIGNIFICANT = frozenset({"ipv6", "v6", "ssl", "tls", "primary", "secondary",
                          "backup", "peer", "local", "read", "write", "private", "public", "new", "old", "confirm"})
 # Qualifiers that only restate the default: "IPv4 Default Gateway" is the default gateway.
 DEFAULTS = frozenset({"ipv4", "v4"})
@@ -55,7 +57,8 @@ def words(label: str) -> tuple[str, ...]:
 
     def qualifier(m: re.Match[str]) -> str:
         words = [_singular(w) for w in _WORD.findall(m.group(1))]
-        kept.extend(w for w in words if w in SIGNIFICANT)
+        if not DEFAULTS.intersection(words):
+            kept.extend(w for w in words if w in SIGNIFICANT)
         return " "
     t = _PAREN.sub(qualifier, t)
     found = [_singular(w) for w in _WORD.findall(t.replace("-", " ").replace("/", " "))]
@@ -68,7 +71,9 @@ def squash(label: str) -> str:
     kept: list[str] = []
 
     def qualifier(m: re.Match[str]) -> str:
-        kept.extend(w for w in (_singular(x) for x in _WORD.findall(m.group(1))) if w in SIGNIFICANT)
+        ws = [_singular(x) for x in _WORD.findall(m.group(1))]
+        if not DEFAULTS.intersection(ws):
+            kept.extend(w for w in ws if w in SIGNIFICANT)
         return " "
     t = _PAREN.sub(qualifier, _clean(label))
     found = [_singular(w) for w in _WORD.findall(t.replace("-", "").replace("/", " ")) if w not in DEFAULTS]
