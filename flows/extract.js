@@ -121,9 +121,11 @@
     return "";
   };
   const nextText = (el) => {
+    // The words after a checkbox name it, unless they are its help (a sentence, or <small> print).
     for (let s = el.nextSibling; s; s = s.nextSibling) {
       if (s.nodeType === 3 && norm(s.textContent)) { consumed.add(s); return norm(s.textContent); }
-      if (s.nodeType === 1 && !s.matches(CONTROL)) { const t = textOf(s); if (t) { consumed.add(s); return t; } }
+      if (s.nodeType === 1 && s.matches("small,[role=note]")) return "";
+      if (s.nodeType === 1 && !s.matches(CONTROL)) { const t = textOf(s); if (t && /[.!?]$/.test(t)) return ""; if (t) { consumed.add(s); return t; } }
       if (s.nodeType === 1) break;
     }
     return "";
@@ -387,6 +389,7 @@
     const kids = [...el.children].filter(visible);
     const loose = [...el.childNodes].some((n) => n.nodeType === 3 && norm(n.textContent));
     if (kids.length !== 2 || loose || !kids.every(inlineOnly)) return null;
+    if (kids.some((k) => k.matches("button,a,[role=button],[role=tab],[role=link],[role=menuitem]"))) return null; // a bar of actions
     const [a, b] = kids.map(textOf);
     if (!a || !b || a.length > 60 || !labelLike(kids[0]) || isHeading(a)) return null;
     return [a, b, kids[1]];
@@ -414,10 +417,17 @@
     if (!(bold || big) || styleOf(el).display.startsWith("inline")) return false;
     // A card holds settings: a table, a list of pairs, or several controls, not one label's value.
     const holds = rest.filter((n) => n.nodeType === 1);
-    const ctrls = holds.reduce((k, n) => k + [n, ...n.querySelectorAll(CONTROL)].filter((c) => c.matches(CONTROL) && usable(c)).length, 0);
+    // (a radio group is one control: its options are not settings of their own)
+    const names = new Set();
+    holds.forEach((n) => [n, ...n.querySelectorAll(CONTROL)].forEach((c) => {
+      if (c.matches(CONTROL) && usable(c)) names.add(c.type === "radio" && c.name ? "radio:" + c.name : c);
+    }));
+    const ctrls = names.size;
     const pairs = holds.reduce((k, n) => k + [n, ...n.querySelectorAll("div,p,li")].filter((c) => pairOf(c)).length, 0);
+    // One setting with a label of its own is a card too; a control this text labels is a pair.
+    const labelled = [...names].some((c) => typeof c !== "string" && labelFor(c) && norm(labelFor(c)) !== t);
     return holds.some((n) => n.matches("table,dl,fieldset,[role=table],[role=grid]") ||
-      n.querySelector("table,dl,fieldset,[role=table],[role=grid]")) || ctrls >= 2 || pairs >= 2;
+      n.querySelector("table,dl,fieldset,[role=table],[role=grid]")) || ctrls >= 2 || pairs >= 1 || labelled;
   };
   const groupTitle = (el) => {
     const kids = [...el.children];
@@ -440,7 +450,7 @@
     if (cur !== inner || inner.title !== outer) { cur = { title: outer, fields: [], tables: [], text: [] }; sections.push(cur); }
   };
   const walk = (el) => {
-    if (consumed.has(el) || inChrome(el)) return;
+    if (consumed.has(el) || handled.has(el) || inChrome(el)) return; // (an <output> read as its label's value)
     if (el.nodeType === 3) { addText(el.textContent, el); return; }
     if (el.nodeType !== 1 || el.matches(SKIP) || pageChrome(el) || menuList(el) || !visible(el)) return;
     const tag = el.tagName;

@@ -43,8 +43,8 @@ def _norm(text: str) -> str:
 def _heading(s: Section, heads: set[str], i: int, vocab: Vocabulary) -> bool:
     """The page's own title block ("Security > Certificates: Manage SSL Certificates …"), not settings: a breadcrumb,
     a menu item's name, or a first section that only repeats its title as a label."""
-    if " > " in s.title or _norm(s.title) in heads:
-        return True
+    if " > " in s.title or (i == 0 and _norm(s.title) in heads):
+        return True  # (a later section may well be named after the page: a card "Basics" on the Basics page)
     return i == 0 and bool(s.fields) and all(f.kind == "static" for f in s.fields) and \
         any(vocab.matches(f.label, display_section(s.title)) for f in s.fields)
 
