@@ -16,7 +16,16 @@
     return !!c && SECRET.some((r) => r.test(c)) && !NOT_SECRET.some((r) => r.test(c));
   };
   const SKIP = "script,style,noscript,template,nav,[role=navigation],[role=menubar],[role=menu],[role=tablist],[aria-hidden=true]";
-  const CONTROL = "input,select,textarea";
+  // A switch (role=switch, or an ARIA checkbox) is a control like an <input>: its state is aria-checked.
+  const SWITCH = "[role=switch],[role=checkbox]";
+  const CONTROL = "input,select,textarea," + SWITCH;
+  // Two choices that say on and off: a boolean, whatever draws it (Yes/No select, Enabled/Disabled radios).
+  const BOOL_PAIRS = [["yes", "no"], ["on", "off"], ["enabled", "disabled"], ["true", "false"], ["enable", "disable"]];
+  const boolPair = (texts) => {
+    const t = texts.map((x) => norm(x).toLowerCase());
+    return t.length === 2 && BOOL_PAIRS.some(([a, b]) => t.includes(a) && t.includes(b)) ? t : null;
+  };
+  const ON = new Set(["yes", "on", "enabled", "true", "enable"]);
   const INLINE = new Set(["SPAN", "B", "STRONG", "EM", "I", "A", "CODE", "SMALL", "LABEL", "ABBR", "TIME", "BR",
     "IMG", "SUP", "SUB", "U", "FONT", "KBD", "SAMP", "VAR", "MARK", "Q", "CITE", "S", "WBR", "TT"]);
   // Elements of a same-origin frame belong to another window: no instanceof, and its own getComputedStyle.
@@ -83,9 +92,9 @@
   const textOf = (el) => {
     // innerText without the text of nested controls (e.g. a <label> wrapping its checkbox).
     if (!el) return "";
-    if (!el.querySelector || !el.querySelector("input,select,textarea,button")) return norm(el.innerText || el.textContent);
+    if (!el.querySelector || !el.querySelector("input,select,textarea,button," + SWITCH)) return norm(el.innerText || el.textContent);
     const clone = el.cloneNode(true);
-    clone.querySelectorAll("input,select,textarea,button").forEach((c) => c.remove());
+    clone.querySelectorAll("input,select,textarea,button," + SWITCH).forEach((c) => c.remove());
     return norm(clone.textContent);
   };
   const prevText = (el) => {
@@ -112,9 +121,11 @@
     return "";
   };
   const nextText = (el) => {
+    // The words after a checkbox name it, unless they are its help (a sentence, or <small> print).
     for (let s = el.nextSibling; s; s = s.nextSibling) {
       if (s.nodeType === 3 && norm(s.textContent)) { consumed.add(s); return norm(s.textContent); }
-      if (s.nodeType === 1 && !s.matches(CONTROL)) { const t = textOf(s); if (t) { consumed.add(s); return t; } }
+      if (s.nodeType === 1 && s.matches("small,[role=note]")) return "";
+      if (s.nodeType === 1 && !s.matches(CONTROL)) { const t = textOf(s); if (t && /[.!?]$/.test(t)) return ""; if (t) { consumed.add(s); return t; } }
       if (s.nodeType === 1) break;
     }
     return "";
@@ -129,29 +140,34 @@
     if (prev && !prev.querySelector(CONTROL)) return textOf(prev);
     return "";
   };
+  const ariaName = (el) => {
+    const by = el.getAttribute("aria-labelledby");
+    const t = by ? by.split(/\s+/).map((id) => textOf(el.getRootNode().getElementById(id))).filter(Boolean).join(" ") : "";
+    return t || norm(el.getAttribute("aria-label"));
+  };
   const labelCache = new Map();
   const labelFor = (el) => {
     if (!labelCache.has(el)) labelCache.set(el, computeLabel(el));
     return labelCache.get(el);
   };
   const computeLabel = (el) => {
-    const isBox = el.matches("input[type=checkbox],input[type=radio]");
+    const isBox = el.matches("input[type=checkbox],input[type=radio]," + SWITCH);
     if (el.labels && el.labels.length) {
       const t = [...el.labels].map(textOf).filter(Boolean).join(" ");
       if (t) return t;
     }
-    const by = el.getAttribute("aria-labelledby");
-    if (by) {
-      const t = by.split(/\s+/).map((id) => textOf(el.getRootNode().getElementById(id))).filter(Boolean).join(" ");
-      if (t) return t;
-    }
-    if (el.getAttribute("aria-label")) return norm(el.getAttribute("aria-label"));
+    const named = ariaName(el);
+    if (named) return named;
     if (isBox) { const t = nextText(el); if (t) return t; }
     return rowLabel(el) || prevText(el) || norm(el.title) || norm(el.placeholder) || "";
   };
   const controlValue = (el) => {
+    if (el.matches(SWITCH) && el.tagName !== "INPUT") return { value: el.getAttribute("aria-checked") === "true" ? "on" : "off", kind: "checkbox" };
     if (el.tagName === "SELECT") {
       const sel = [...el.selectedOptions].map((o) => norm(o.textContent));
+      if (!el.multiple && boolPair([...el.options].map((o) => o.textContent))) {
+        return { value: sel.length && ON.has(sel[0].toLowerCase()) ? "on" : "off", kind: "checkbox" };
+      }
       return { value: sel.join(", "), kind: "select" };
     }
     if (el.tagName === "TEXTAREA") return { value: el.value.replace(/\r\n/g, "\n").trim(), kind: "textarea" };
@@ -176,18 +192,22 @@
       sink.fields.push({ label: lab, value, kind, secret: false, box: boxOf(el) });
     }
   };
-  const radioGroup = (el, sink) => {
+  const radioGroup = (el, sink, pairLabel) => {
     const name = el.name;
     const group = name ? [...el.getRootNode().querySelectorAll("input[type=radio]")].filter((r) => r.name === name && visible(r)) : [el];
     group.forEach((r) => handled.add(r));
+    // The group's own name (role=radiogroup), else the legend of a fieldset that holds only this group.
+    const rg = el.closest("[role=radiogroup]");
     const fs = el.closest("fieldset");
-    let label = (fs && fs.querySelector("legend") && textOf(fs.querySelector("legend"))) || rowLabel(el);
+    const own = fs && [...fs.querySelectorAll(CONTROL)].every((c) => group.includes(c) || !usable(c));
+    let label = pairLabel || (rg && ariaName(rg)) || (own && fs.querySelector("legend") && textOf(fs.querySelector("legend"))) || rowLabel(el);
     if (!label && group.length > 1) label = prevText(group[0].closest("label") || group[0]);
     const checked = group.find((r) => r.checked);
     const value = checked ? labelFor(checked) || checked.value : "";
     if (!label) { label = labelFor(el); }
-    sink.fields.push({ label: cleanLabel(label) || "(unlabelled choice)", value: norm(value), kind: "radio", secret: false,
-      box: boxOf(fs || checked || el) });
+    const bool = boolPair(group.map((r) => labelFor(r) || r.value));
+    sink.fields.push({ label: cleanLabel(label) || "(unlabelled choice)", value: bool ? (ON.has(norm(value).toLowerCase()) ? "on" : "off") : norm(value),
+      kind: bool ? "checkbox" : "radio", secret: false, box: boxOf((own && fs) || rg || checked || el) });
   };
   const doControl = (el, sink) => {
     if (handled.has(el) || !usable(el)) return;
@@ -197,9 +217,23 @@
   };
 
   const cellText = (cell, header) => {
-    const ctrls = [...cell.querySelectorAll(CONTROL)].filter(usable);
+    let ctrls = [...cell.querySelectorAll(CONTROL)].filter(usable);
     const parts = [];
-    const own = textOf(cell);
+    // A radio group in a cell is one value (its choice), and its options' labels are not text of the cell.
+    const radios = ctrls.filter((c) => c.type === "radio");
+    let own = textOf(cell);
+    if (radios.length > 1) {
+      const ids = new Set(radios.map((r) => r.id).filter(Boolean));
+      const clone = cell.cloneNode(true);
+      clone.querySelectorAll("label").forEach((l) => { if (ids.has(l.htmlFor) || l.querySelector("input[type=radio]")) l.remove(); });
+      clone.querySelectorAll("input,select,textarea,button," + SWITCH).forEach((c) => c.remove());
+      own = norm(clone.textContent);
+      radios.forEach((r) => handled.add(r));
+      const labels = radios.map((r) => labelFor(r) || r.value), chosen = radios.find((r) => r.checked);
+      const pick = chosen ? labelFor(chosen) || chosen.value : "";
+      parts.push(boolPair(labels) ? (ON.has(norm(pick).toLowerCase()) ? "on" : "off") : norm(pick));
+      ctrls = ctrls.filter((c) => c.type !== "radio");
+    }
     ctrls.forEach((c) => {
       handled.add(c);
       const { value, kind } = controlValue(c);
@@ -217,7 +251,20 @@
     }
     return parts.join(" ");
   };
-  const rowsOf = (table) => [...table.rows].filter((r) => r.closest("table") === table && visible(r) && !consumed.has(r) && !inChrome(r));
+  // Tables are <table>s or ARIA grids (role=table/grid with rows and cells): read alike.
+  const GRID = "[role=table],[role=grid],[role=treegrid]";
+  const native = (t) => t.tagName === "TABLE";
+  const rowsOf = (table) => (native(table) ? [...table.rows].filter((r) => r.closest("table") === table)
+    : [...table.querySelectorAll("[role=row]")].filter((r) => r.closest(GRID) === table))
+    .filter((r) => visible(r) && !consumed.has(r) && !inChrome(r));
+  const cellsOf = (r) => r.tagName === "TR" ? [...r.cells]
+    : [...r.children].filter((c) => c.matches("[role=cell],[role=gridcell],[role=columnheader],[role=rowheader]"));
+  const isTh = (c) => c.tagName === "TH" || c.matches("[role=columnheader],[role=rowheader]");
+  const spanOf = (c) => c.colSpan || parseInt(c.getAttribute("aria-colspan") || "1", 10);
+  // Columns of row controls (a selection box, Remove, Edit): named so in labels.toml, or with no name at all.
+  const CONTROL_COLUMNS = new Set((opts.controlColumns || []).map((c) => cleanLabel(c).toLowerCase()));
+  const onlyControls = (cell) => !textOf(cell) && [...cell.querySelectorAll("*")].every((e) =>
+    !e.matches(CONTROL) || e.matches("input[type=checkbox],input[type=radio]," + SWITCH));
   const menuTable = (table) => {
     const cs = [...table.querySelectorAll("td,th")].filter((c) => c.closest("table") === table && norm(c.innerText));
     return cs.length >= 2 && cs.every((c) => {
@@ -232,12 +279,13 @@
     table.setAttribute("data-btc-table", String(idx));
     const rows = rowsOf(table);
     if (!rows.length) return;
-    const caption = table.caption ? textOf(table.caption) : "";
-    const cells = (r) => [...r.cells].filter((c) => visible(c) || c.cellIndex >= 0);
+    const caption = native(table) ? (table.caption ? textOf(table.caption) : "") : ariaName(table);
+    const cells = (r) => cellsOf(r).filter((c) => visible(c) || c.cellIndex >= 0 || !native(table));
     let headerRow = null;
     const thead = table.tHead && rowsOf(table).find((r) => r.parentElement === table.tHead);
     if (thead) headerRow = thead;
-    else if (rows.length > 1 && cells(rows[0]).length > 1 && cells(rows[0]).every((c) => c.tagName === "TH")) headerRow = rows[0];
+    else if (rows.length > 1 && cells(rows[0]).length > 1 && cells(rows[0]).every(isTh)) headerRow = rows[0];
+    else if (!native(table) && cells(rows[0]).length && cells(rows[0]).every((c) => c.matches("[role=columnheader]"))) headerRow = rows[0];
     else {
       // Older pages: a first row of bold <td>s. (A label/value table has bold labels but plain values.)
       const bold = (r) => cells(r).length > 1 && cells(r).every((c) => !c.querySelector(CONTROL) &&
@@ -249,7 +297,7 @@
     const kv = !headerRow && body.every((r) => {
       const c = cells(r);
       return (c.length === 2 && !c[0].querySelector(CONTROL) && textOf(c[0]).length <= 80) ||
-        (c.length === 1 && (c[0].tagName === "TH" || c[0].colSpan > 1));
+        (c.length === 1 && (isTh(c[0]) || spanOf(c[0]) > 1));
     }) && body.some((r) => cells(r).length === 2);
     if (kv) {
       if (caption) open(caption);
@@ -258,14 +306,7 @@
         const c = cells(r);
         if (c.length === 1) { open(textOf(c[0])); return; }
         const label = textOf(c[0]);
-        const ctrls = [...c[1].querySelectorAll(CONTROL)].filter(usable);
-        if (ctrls.length === 1 && !ctrls[0].matches("input[type=radio]")) {
-          handled.add(ctrls[0]);
-          field(label, ctrls[0], cur);
-          addText(textOf(c[1])); // help text beside the control
-          return;
-        }
-        if (ctrls.length && ctrls.every((x) => x.type === "radio")) { radioGroup(ctrls[0], cur); return; }
+        if (pairControl(label, c[1])) return;
         const value = cellText(c[1], label);
         const secret = value === "[redacted]";
         cur.fields.push(secret ? { label: cleanLabel(label), value: null, kind: "row", secret: true, is_set: true, box: boxOf(r) }
@@ -274,27 +315,50 @@
       return;
     }
     const headers = headerRow ? cells(headerRow).map((c) => textOf(c)) : [];
+    const controlCol = headers.map((h, j) => CONTROL_COLUMNS.has(cleanLabel(h).toLowerCase()) &&
+      body.every((r) => { const c = cells(r)[j]; return !c || cells(r).length !== headers.length || onlyControls(c); }));
     const out = { title: caption || "", headers, rows: [], index: idx, boxes: [] };
     body.forEach((r, i) => {
       r.setAttribute("data-btc-row", String(i));
       const c = cells(r);
-      if (c.length === 1 && c[0].colSpan > 1 && headers.length > 1) { // an empty-table notice or a group row
+      if (c.length === 1 && spanOf(c[0]) > 1 && headers.length > 1) { // an empty-table notice or a group row
         const t = textOf(c[0]);
         if (t) { out.rows.push([t]); out.boxes.push(boxOf(r)); }
         return;
       }
-      out.rows.push(c.map((cell, j) => cellText(cell, headers[j] || "")));
+      out.rows.push(c.map((cell, j) => {
+        if (!controlCol[j]) return cellText(cell, headers[j] || "");
+        cell.querySelectorAll(CONTROL).forEach((x) => handled.add(x));
+        return ""; // a row's handle, not a value
+      }));
       out.boxes.push(boxOf(r));
     });
     cur.tables.push(out);
   };
 
+  // The value side of a label/value pair that holds a control: the control is the value (a radio group's choice,
+  // a switch's state); text beside it is its unit or help. Only buttons, links or file pickers: a control, no value.
+  const pairControl = (label, cell) => {
+    const ctrls = [...cell.querySelectorAll(CONTROL)].filter(usable);
+    if (!ctrls.length) {
+      if (textOf(cell) || !cell.querySelector("button,a,input,[role=button]")) return false;
+      cell.querySelectorAll("input").forEach((x) => handled.add(x));
+      return true;
+    }
+    const radios = ctrls.every((x) => x.type === "radio" && x.name === ctrls[0].name);
+    if (!radios && ctrls.length !== 1) return false;
+    const t = cell.cloneNode(true);
+    if (radios) { radioGroup(ctrls[0], cur, label); t.querySelectorAll("label").forEach((l) => l.remove()); }
+    else { handled.add(ctrls[0]); field(label, ctrls[0], cur); }
+    addText(textOf(t)); // help text or a unit beside the control
+    return true;
+  };
   const doDl = (dl) => {
     let label = "";
     [...dl.querySelectorAll("dt,dd")].filter((e) => e.closest("dl") === dl && visible(e)).forEach((e) => {
       if (e.tagName === "DT") { label = textOf(e); return; }
       const ctrls = [...e.querySelectorAll(CONTROL)].filter(usable);
-      if (ctrls.length === 1 && !textOf(e)) { handled.add(ctrls[0]); field(label, ctrls[0], cur); return; }
+      if (pairControl(label, e)) return;
       const value = textOf(e);
       if (secretLabel(label) && value) { markSecret(e, value); cur.fields.push({ label: cleanLabel(label), value: null, kind: "dl", secret: true, is_set: true, box: boxOf(e) }); }
       else cur.fields.push({ label: cleanLabel(label), value, kind: "dl", secret: false, box: boxOf(e) });
@@ -325,6 +389,7 @@
     const kids = [...el.children].filter(visible);
     const loose = [...el.childNodes].some((n) => n.nodeType === 3 && norm(n.textContent));
     if (kids.length !== 2 || loose || !kids.every(inlineOnly)) return null;
+    if (kids.some((k) => k.matches("button,a,[role=button],[role=tab],[role=link],[role=menuitem]"))) return null; // a bar of actions
     const [a, b] = kids.map(textOf);
     if (!a || !b || a.length > 60 || !labelLike(kids[0]) || isHeading(a)) return null;
     return [a, b, kids[1]];
@@ -336,8 +401,56 @@
     nodes.forEach(walk);
     if (opened !== before) { cur = { title, fields: [], tables: [], text: [] }; sections.push(cur); }
   };
+  // A group names itself: a fieldset by its legend, details by its summary, a section or region by
+  // aria-labelledby / aria-label, a card by a first child that reads as a title. Its content is read under that
+  // name (nested groups under theirs), and what follows the group is back under the outer name.
+  const titleLike = (el, rest) => {
+    if (!el || el.nodeType !== 1 || !visible(el) || el.matches(CONTROL + ",button,a,table,dl,ul,ol,label") ||
+        el.querySelector(CONTROL + ",button,table,dl,ul,ol,label")) return false;
+    const t = textOf(el);
+    if (!t || t.length > 80 || /[.!?:]$/.test(t)) return false;
+    // The title's own text is bold or large: a row whose label alone is bold is a pair, not a title.
+    if (pairOf(el) || el.children.length > 1 || (el.firstElementChild && textOf(el.firstElementChild) !== t)) return false;
+    const st = styleOf(el), inner = el.firstElementChild ? styleOf(el.firstElementChild) : st;
+    const bold = Math.max(parseInt(st.fontWeight, 10), parseInt(inner.fontWeight, 10)) >= 600;
+    const big = parseFloat(st.fontSize) > parseFloat(styleOf(el.parentElement).fontSize) * 1.1;
+    if (!(bold || big) || styleOf(el).display.startsWith("inline")) return false;
+    // A card holds settings: a table, a list of pairs, or several controls, not one label's value.
+    const holds = rest.filter((n) => n.nodeType === 1);
+    // (a radio group is one control: its options are not settings of their own)
+    const names = new Set();
+    holds.forEach((n) => [n, ...n.querySelectorAll(CONTROL)].forEach((c) => {
+      if (c.matches(CONTROL) && usable(c)) names.add(c.type === "radio" && c.name ? "radio:" + c.name : c);
+    }));
+    const ctrls = names.size;
+    const pairs = holds.reduce((k, n) => k + [n, ...n.querySelectorAll("div,p,li")].filter((c) => pairOf(c)).length, 0);
+    // One setting with a label of its own is a card too; a control this text labels is a pair.
+    const labelled = [...names].some((c) => typeof c !== "string" && labelFor(c) && norm(labelFor(c)) !== t);
+    return holds.some((n) => n.matches("table,dl,fieldset,[role=table],[role=grid]") ||
+      n.querySelector("table,dl,fieldset,[role=table],[role=grid]")) || ctrls >= 2 || pairs >= 1 || labelled;
+  };
+  const groupTitle = (el) => {
+    const kids = [...el.children];
+    if (el.tagName === "FIELDSET") { const lg = kids.find((c) => c.tagName === "LEGEND"); return lg ? [textOf(lg), lg] : null; }
+    if (el.tagName === "DETAILS") { const sm = kids.find((c) => c.tagName === "SUMMARY"); return sm ? [textOf(sm), sm] : null; }
+    if (el.matches("section,article,aside,[role=region],[role=group]")) {
+      const by = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
+      const t = ariaName(el);
+      if (t) return [t, by.length === 1 ? el.getRootNode().getElementById(by[0]) : null];
+    }
+    const first = kids.find(visible);
+    if (first && kids.filter(visible).length >= 2 && titleLike(first, kids.filter(visible).slice(1))) return [textOf(first), first];
+    return null;
+  };
+  const grouped = (title, nodes) => {
+    const outer = cur.title;
+    open(title);
+    const inner = cur;
+    nodes.forEach(walk);
+    if (cur !== inner || inner.title !== outer) { cur = { title: outer, fields: [], tables: [], text: [] }; sections.push(cur); }
+  };
   const walk = (el) => {
-    if (consumed.has(el) || inChrome(el)) return;
+    if (consumed.has(el) || handled.has(el) || inChrome(el)) return; // (an <output> read as its label's value)
     if (el.nodeType === 3) { addText(el.textContent, el); return; }
     if (el.nodeType !== 1 || el.matches(SKIP) || pageChrome(el) || menuList(el) || !visible(el)) return;
     const tag = el.tagName;
@@ -354,7 +467,10 @@
     if (shadow) { nested([...shadow.childNodes]); return; }
     if (tag === "SLOT") { el.assignedNodes({ flatten: true }).forEach(walk); return; }
     if (/^H[1-6]$/.test(tag) || el.getAttribute("role") === "heading" || tag === "LEGEND") { open(textOf(el)); return; }
+    const named = tag === "TABLE" || tag === "DL" || el.matches(CONTROL) ? null : groupTitle(el);
+    if (named && named[0]) { if (named[1]) consumed.add(named[1]); grouped(named[0], [...el.childNodes]); return; }
     if (tag === "TABLE" && menuTable(el)) return;
+    if (el.matches(GRID)) { doTable(el); return; }
     if (tag === "TABLE") { if (isLayout(el)) [...el.querySelectorAll("td,th")].filter((c) => c.closest("table") === el).forEach((c) => [...c.childNodes].forEach(walk)); else doTable(el); return; }
     if (tag === "DL") { doDl(el); return; }
     if (el.matches(CONTROL)) { doControl(el, cur); return; }
@@ -385,6 +501,8 @@
     [...el.childNodes].forEach(walk);
   };
   const root = document.querySelector("main,[role=main]") || document.body;
+  // Closed <details> hold values a person opens to read: read them too.
+  document.querySelectorAll("details:not([open])").forEach((d) => { d.open = true; });
   // The banner is wherever the logout link sits (a header row in table layouts): chrome, not content.
   const logout = (opts.logout || []).map(norm);
   [...document.querySelectorAll("a,button")].filter((a) => logout.includes(norm(a.innerText).toLowerCase()) || logout.includes(norm(a.innerText))).forEach((a) => {

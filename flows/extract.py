@@ -63,6 +63,7 @@ async def extract(page: Any, labels: Labels, *, extra_secret: list[str] = (), pa
         "secretPatterns": labels.secret_patterns, "notSecret": labels.not_secret,
         "extraSecret": list(extra_secret), "pageTitle": page_title,
         "headingPatterns": labels.heading_patterns, "logout": labels.login("logout"),
+        "controlColumns": list(labels.data.get("settings", {}).get("control_columns", [])),
     })
     sections = [
         Section(title=s.get("title") or "", fields=[_field(f) for f in s.get("fields", [])],

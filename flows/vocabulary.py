@@ -10,9 +10,13 @@ T = TypeVar("T")
 
 # Words that never tell two labels apart ("Address of the Server" is "Server Address").
 # "To" and "by" stay: "Issued To" is not "Issued By".
-STOP = frozenset({"a", "an", "the", "of", "and", "for", "its", "your", "optional", "required"})
+STOP = frozenset({"a", "an", "the", "of", "and", "for", "its", "your", "optional", "before", "after"})
+# One form of the verbs labels put first or last ("Enable SNMPv2" = "SNMPv2 Enabled", "Require X" = "X Required").
+VERBS = {"enabled": "enable", "required": "require", "disabled": "disable", "allowed": "allow"}
 # Qualifiers that carry meaning wherever they stand: "Default Gateway (IPv6)" is not "Default Gateway".
-SIGNIFICANT = frozenset({"ipv6", "v6", "v2", "v3", "snmpv2", "snmpv3", "ssl", "tls", "primary", "secondary",
+# A qualifier that also names the default ("IPv4/IPv6") tells nothing apart. The SNMP version is not one: a page
+# that qualifies "Community Name (SNMPv2)" puts it where only SNMPv2 has one.
+SIGNIFICANT = frozenset({"ipv6", "v6", "ssl", "tls", "primary", "secondary",
                          "backup", "peer", "local", "read", "write", "private", "public", "new", "old", "confirm"})
 # Qualifiers that only restate the default: "IPv4 Default Gateway" is the default gateway.
 DEFAULTS = frozenset({"ipv4", "v4"})
@@ -22,6 +26,8 @@ _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*")
 
 
 def _singular(w: str) -> str:
+    if w in VERBS:
+        return VERBS[w]
     if len(w) <= 3 or w[-1] != "s" or w.endswith(("ss", "us", "is", "os", "as")):
         return w
     if w.endswith("ies") and len(w) > 4:
@@ -55,11 +61,20 @@ def words(label: str) -> tuple[str, ...]:
 
     def qualifier(m: re.Match[str]) -> str:
         words = [_singular(w) for w in _WORD.findall(m.group(1))]
-        kept.extend(w for w in words if w in SIGNIFICANT)
+        if not DEFAULTS.intersection(words):
+            kept.extend(w for w in words if w in SIGNIFICANT)
         return " "
     t = _PAREN.sub(qualifier, t)
     found = [_singular(w) for w in _WORD.findall(t.replace("-", " ").replace("/", " "))]
     return tuple([w for w in found if w not in STOP and w not in DEFAULTS] + kept)
+
+
+@lru_cache(maxsize=8192)
+def full_key(label: str) -> tuple[str, ...]:
+    """The key with every qualifier's words: "Password Length (Minimum)" is "Minimum Password Length"."""
+    t = _PAREN.sub(lambda m: " " + m.group(1) + " ", _clean(label))
+    found = [_singular(w) for w in _WORD.findall(t.replace("-", " ").replace("/", " "))]
+    return tuple(sorted(w for w in found if w not in STOP and w not in DEFAULTS))
 
 
 @lru_cache(maxsize=8192)
@@ -68,7 +83,9 @@ def squash(label: str) -> str:
     kept: list[str] = []
 
     def qualifier(m: re.Match[str]) -> str:
-        kept.extend(w for w in (_singular(x) for x in _WORD.findall(m.group(1))) if w in SIGNIFICANT)
+        ws = [_singular(x) for x in _WORD.findall(m.group(1))]
+        if not DEFAULTS.intersection(ws):
+            kept.extend(w for w in ws if w in SIGNIFICANT)
         return " "
     t = _PAREN.sub(qualifier, _clean(label))
     found = [_singular(w) for w in _WORD.findall(t.replace("-", "").replace("/", " ")) if w not in DEFAULTS]
@@ -91,7 +108,12 @@ def _compounds(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def same(a: str, b: str) -> bool:
     """The same label in another wording (without aliases)."""
     ka, kb = key(a), key(b)
-    return bool(ka) and (ka == kb or squash(a) == squash(b) or _compounds(words(a), words(b)))
+    return bool(ka) and (ka == kb or squash(a) == squash(b) or _compounds(words(a), words(b)) or
+                         (_qualified(a) != _qualified(b) and full_key(a) == full_key(b)))
+
+
+def _qualified(label: str) -> bool:
+    return "(" in label
 
 
 @dataclass
@@ -105,11 +127,14 @@ class Vocabulary:
         self._controls = {key(c) for c in self.control_columns}
         self._groups: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         self._canonical: dict[tuple[str, ...], str] = {}
+        self._texts: dict[tuple[str, ...], set[str]] = {}  # every wording of a group, for full_key
         for canonical, others in self.aliases.items():
             group = {key(canonical)} | {key(o) for o in others}
             group.discard(())  # an alias of punctuation only ("#") names nothing by itself
+            texts = {canonical, *others}
             for k in group:
                 self._groups.setdefault(k, set()).update(group)
+                self._texts.setdefault(k, set()).update(texts)
                 self._canonical.setdefault(k, " ".join(key(canonical)))
 
     @classmethod
@@ -143,6 +168,10 @@ class Vocabulary:
             return False
         for c in canonical:
             if k in self.names(c) or squash(label) == squash(c) or _compounds(words(label), words(c)):
+                return True
+            # A qualifier on one side only may be the other's word in another place ("Length (Minimum)").
+            if any(_qualified(label) != _qualified(t) and full_key(label) == full_key(t)
+                   for t in self._texts.get(key(c), set()) | {c}):
                 return True
         return False
 

@@ -6,7 +6,7 @@ from typing import Callable, Iterator
 
 from capture.records import PageRecord, Section, Table
 from flows.settings.model import Flag, Items, Secret, Setting, Source, Text
-from flows.vocabulary import Vocabulary, key
+from flows.vocabulary import Vocabulary
 
 _PREFIX = re.compile(r"^[^:]{1,60}?\s::\s")  # the vendor's "Area :: " heading prefix
 _SPLIT = re.compile(r"[\s,;]+")
@@ -40,13 +40,13 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _heading(s: Section, heads: set[str], i: int) -> bool:
+def _heading(s: Section, heads: set[str], i: int, vocab: Vocabulary) -> bool:
     """The page's own title block ("Security > Certificates: Manage SSL Certificates …"), not settings: a breadcrumb,
     a menu item's name, or a first section that only repeats its title as a label."""
-    if " > " in s.title or _norm(s.title) in heads:
-        return True
+    if " > " in s.title or (i == 0 and _norm(s.title) in heads):
+        return True  # (a later section may well be named after the page: a card "Basics" on the Basics page)
     return i == 0 and bool(s.fields) and all(f.kind == "static" for f in s.fields) and \
-        any(key(f.label) == key(s.title) for f in s.fields)
+        any(vocab.matches(f.label, display_section(s.title)) for f in s.fields)
 
 
 class Reader:
@@ -58,7 +58,7 @@ class Reader:
         self.used: set[tuple[int, int]] = set()
         self.used_rows: set[tuple[int, int, int]] = set()
         heads = {_norm(m) for m in (rec.menu_path if rec else [])} | {_norm(rec.title if rec else "")}
-        self._heading = [_heading(s, heads, i) for i, s in enumerate(self.rec.sections if self.rec else [])]
+        self._heading = [_heading(s, heads, i, vocab) for i, s in enumerate(self.rec.sections if self.rec else [])]
 
     @property
     def ok(self) -> bool:
