@@ -18,7 +18,7 @@ from fixtures.options import VERSIONS
 EXIT_CODES = """\b
 Exit codes:
   0  everything captured and verified
-  1  the run finished, but some parts failed (named in the summary and the dossier)
+  1  the run finished, but some parts failed, or a history, push or signature it was asked for (named in the summary)
   2  bad input: inventory, options, missing secret, unwritable output
   3  could not reach or log in to an appliance
   130 interrupted (Ctrl-C); finished snapshots are intact, unfinished ones stay in .partial folders

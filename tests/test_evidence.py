@@ -285,3 +285,24 @@ def test_signed_snapshot_verifies_with_ssh_keygen_and_verify_names_tampering(run
     # A list re-written to match the tampering no longer matches its signature.
     (copy / "SHA256SUMS").write_text((copy / "SHA256SUMS").read_text().replace("manifest", "manifesto"))
     assert "does not verify" in _cli("verify", str(copy), "--signers", str(allowed), env={}).stdout
+
+
+def test_on_drift_fires_for_peers_that_differ_in_a_must_match_setting(tmp_path: Path, receivers: Receivers) -> None:
+    sim = Simulator(SimOptions(pair=True, drift=True, nsb_size=64 * 1024)).start()
+    try:
+        posts = len(receivers.posts)
+        outcome, env, _ = _run(sim, tmp_path, certificate=False, vault_key=False, extra=(
+            f'\n[hooks]\non_drift = {_hook(tmp_path / "drift")}\ntimeout = 20\n'
+            f'notify = {json.dumps(receivers.urls[1:])}\nnotify_on = ["drift"]\n'))
+    finally:
+        sim.stop()
+    assert outcome.exit_code == 1 and outcome.diffs and outcome.diffs[0]["must_match"]
+    payload = json.loads((tmp_path / "drift.json").read_text())
+    assert payload["drift"] and "bt1 ↔ bt2" in payload["drift"][0]["why"], payload["drift"]
+    assert payload["diffs"][0]["must_match"] == outcome.diffs[0]["must_match"]
+    hook_env = (tmp_path / "drift.env").read_text()
+    assert "BTC_EVENT=drift" in hook_env and "BTC_DRIFT=bt1:bt2" in hook_env
+    assert [h["event"] for h in outcome.evidence["hooks"]] == ["drift", "drift"]
+    assert all(h["ok"] for h in outcome.evidence["hooks"]), outcome.evidence["hooks"]
+    path, body = receivers.posts[posts]
+    assert body["title"] == "bt-capture: settings drift" and "bt1 ↔ bt2" in body["message"]
