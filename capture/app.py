@@ -52,12 +52,14 @@ class RunOutcome:
     diffs: list[dict[str, Any]] = field(default_factory=list)
     binder: Path | None = None
     not_compared: list[dict[str, str]] = field(default_factory=list)  # failover pairs without a diff, and why
+    problems: list[str] = field(default_factory=list)  # what the run was asked to do and could not (history, signing)
+    evidence: dict[str, Any] = field(default_factory=dict)  # signatures, history commits, drift, hooks (capture.evidence)
 
     @property
     def exit_code(self) -> int:
         codes = [r.exit_code for r in self.results] + [1 for d in self.diffs if d.get("must_match", 0)
                                                          or d.get("comparable") is False]
-        return max(codes, default=0)
+        return max(codes + [1 if self.problems else 0], default=0)
 
 
 def setup_logging(redactor: Redactor, verbose: int, quiet: bool) -> None:
@@ -116,6 +118,9 @@ async def _after_capture(inv: Inventory, runner: Runner, results: list[Result], 
                     log.error("diff %s ↔ %s failed: %s", a, b, e)
                     outcome.diffs.append({"a": a, "b": b, "verdict": f"comparison failed: {e}", "must_match": 1,
                                           "error": str(e)})
+    from capture import evidence
+
+    await asyncio.to_thread(evidence.before_render, inv, outcome)
     if render:
         try:
             from reports import dossier
@@ -127,6 +132,7 @@ async def _after_capture(inv: Inventory, runner: Runner, results: list[Result], 
             outcome.binder = await dossier.render_all(
                 folders, outcome.diffs, Path(inv.output), browser=inv.browser, binder=True,
                 running=runner.browser.browser if runner.browser else None)
+    await asyncio.to_thread(evidence.after_render, inv, outcome)
     return outcome
 
 

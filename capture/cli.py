@@ -107,10 +107,11 @@ def simulate(pair: bool, count: int, mode: str, version: str, no_agreement: bool
 from capture.archive.cli import archive  # noqa: E402
 from capture.commands import COMMANDS  # noqa: E402  (run, verify, ocr, flows, config, demo)
 from capture.doctor import doctor_cmd  # noqa: E402
+from capture.history_cli import history_cmd  # noqa: E402
 from reports.cli import binder_cmd, render_cmd  # noqa: E402
 from reports.cli_diff import diff_cmd  # noqa: E402
 
-for _command in [*COMMANDS, doctor_cmd, archive, render_cmd, binder_cmd, diff_cmd]:
+for _command in [*COMMANDS, doctor_cmd, history_cmd, archive, render_cmd, binder_cmd, diff_cmd]:
     cli.add_command(_command)
 
 

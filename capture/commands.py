@@ -18,7 +18,7 @@ from fixtures.options import VERSIONS
 EXIT_CODES = """\b
 Exit codes:
   0  everything captured and verified
-  1  the run finished, but some parts failed (named in the summary and the dossier)
+  1  the run finished, but some parts failed, or a history, push or signature it was asked for (named in the summary)
   2  bad input: inventory, options, missing secret, unwritable output
   3  could not reach or log in to an appliance
   130 interrupted (Ctrl-C); finished snapshots are intact, unfinished ones stay in .partial folders
@@ -76,13 +76,17 @@ def _load(inventory: str, output: str | None, jobs: int | None) -> Any:
 @click.option("--dry-run", is_flag=True,
               help="Print which appliances this run would capture (after --only and --shard), and the peer "
                    "diffs it could not make; connect to nothing.")
+@click.option("--history", "history_dir", type=click.Path(file_okay=False),
+              help="Commit each appliance's settings as text to this git repository (overrides [history] git=).")
+@click.option("--sign", "sign_key", metavar="KEY",
+              help="Sign each snapshot's SHA256SUMS with this SSH private key file (or keyring:SERVICE/USER).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, only results.")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug).")
 @guarded
 def run(inventory: str, output: str | None, jobs: int | None, only: tuple[str, ...], shard: str | None, pair: bool,
-        resume: bool, insecure: bool, no_ocr: bool, no_render: bool, dry_run: bool, as_json: bool, quiet: bool,
-        verbose: int) -> None:
+        resume: bool, insecure: bool, no_ocr: bool, no_render: bool, dry_run: bool, history_dir: str | None,
+        sign_key: str | None, as_json: bool, quiet: bool, verbose: int) -> None:
     """Capture appliances into verified snapshots, dossiers, peer diffs and a binder.
 
     \b
@@ -95,6 +99,10 @@ def run(inventory: str, output: str | None, jobs: int | None, only: tuple[str, .
     from capture import app as runapp
 
     inv = _load(inventory, output, jobs)
+    if history_dir:
+        inv = inv.model_copy(update={"history": inv.history.model_copy(update={"git": Path(history_dir).absolute()})})
+    if sign_key:
+        inv = inv.model_copy(update={"sign": sign_key})
     if pair:
         if len(inv.appliance) != 2:
             raise ConfigError(f"--pair needs exactly two appliances in {inventory}, found {len(inv.appliance)}")
@@ -151,10 +159,13 @@ def _run(inv: Any, names: list[str], *, resume: bool, insecure: bool, ocr: bool,
 @click.command()
 @click.argument("snapshot", type=click.Path(exists=True, file_okay=False))
 @click.option("--passphrase-env", metavar="VAR", help="Environment variable holding the .p12 passphrase.")
+@click.option("--signers", type=click.Path(exists=True, dir_okay=False),
+              help="An ssh-keygen allowed_signers file (principal bt-capture): the keys a signature must come from.")
 @click.option("--json", "as_json", is_flag=True)
 @guarded
-def verify(snapshot: str, passphrase_env: str | None, as_json: bool) -> None:
-    """Re-check a snapshot offline: every file against the manifest's SHA-256, then its format.
+def verify(snapshot: str, passphrase_env: str | None, signers: str | None, as_json: bool) -> None:
+    """Re-check a snapshot offline: every file against the manifest's SHA-256, then its format; a signed
+    snapshot's signature, and every file altered, missing or added since it was signed.
 
     The .p12 passphrase is asked for only when the certificate file is there and intact
     (from --passphrase-env, or a prompt on a terminal).
@@ -176,6 +187,9 @@ def verify(snapshot: str, passphrase_env: str | None, as_json: bool) -> None:
         snap, checks = verify_snapshot(Path(snapshot), secrets)
     except ValueError as e:
         raise ConfigError(str(e)) from None
+    from capture import sign
+
+    checks = [*sign.check(Path(snapshot), Path(signers) if signers else None), *checks]
     bad = [c for c in checks if c.status == "fail"]
     if as_json:
         click.echo(json.dumps({"snapshot": snapshot, "ok": not bad, "checks": [c.model_dump() for c in checks]}, indent=2))

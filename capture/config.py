@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from capture.browser import default_browser
 from capture.errors import ConfigError
+from capture.evidence_config import History, Hooks
 
 SECRET_NAMES = ("appliance_password", "login_password", "totp_secret", "api_client_secret",
                 "p12_passphrase", "backup_password", "vault_key_password")
@@ -148,6 +149,9 @@ class Inventory(Strict):
     download_timeout: float = 3600.0
     defaults: dict[str, Any] = {}
     archive: Archive = Archive()
+    history: History = History()
+    hooks: Hooks = Hooks()
+    sign: str | None = None  # an SSH private key file (or keyring:SERVICE/USER): sign every snapshot
     appliance: list[Appliance]
 
     @field_validator("jobs")
@@ -266,5 +270,7 @@ def _resolve_paths(inv: Inventory, base: Path) -> Inventory:
     archive = inv.archive.model_copy(update={"folder": fix(inv.archive.folder)})
     if archive.catalog and "://" not in archive.catalog:
         archive = archive.model_copy(update={"catalog": str(fix(Path(archive.catalog)))})
+    history = inv.history.model_copy(update={"git": fix(inv.history.git)})
+    sign = inv.sign if not inv.sign or inv.sign.startswith(("keyring:", "env:")) else str(fix(Path(inv.sign)))
     return inv.model_copy(update={"appliance": apps, "labels": fix(inv.labels), "output": fix(inv.output),
-                                  "archive": archive})
+                                  "archive": archive, "history": history, "sign": sign})

@@ -21,7 +21,8 @@ def plan(names: list[str], gaps: list[dict[str, str]], shard: Any, as_json: bool
         click.echo(f"diff {g['a']} ↔ {g['b']}: NOT MADE: {g['reason']}")
 
 
-def report(outcome: Any, as_json: bool, shard: Any = None) -> None:
+def payload(outcome: Any, shard: Any = None) -> dict[str, Any]:
+    """The run as one JSON-able object: what --json prints and what hooks read on stdin."""
     rows = []
     for r in outcome.results:
         snap = r.snapshot
@@ -31,12 +32,22 @@ def report(outcome: Any, as_json: bool, shard: Any = None) -> None:
                      "dossier": str(dossier) if dossier else None,
                      "status": "complete" if r.exit_code == 0 else f"{len(problems)} problem(s)",
                      "problems": problems, "warnings": snap.warnings if snap else []})
+    ev = getattr(outcome, "evidence", {}) or {}
+    return {"exit_code": outcome.exit_code, "appliances": rows, "diffs": outcome.diffs,
+            "peer_diffs_not_made": outcome.not_compared,
+            "shard": shard and {"index": shard.index, "total": shard.total, "source": shard.source},
+            "binder": str(outcome.binder) if outcome.binder else None,
+            "output": str(ev.get("output") or ""), "run_problems": list(getattr(outcome, "problems", [])),
+            "history": ev.get("history") or {}, "signatures": ev.get("signatures") or {},
+            "drift": ev.get("drift") or [], "hooks": ev.get("hooks") or []}
+
+
+def report(outcome: Any, as_json: bool, shard: Any = None) -> None:
+    data = payload(outcome, shard)
     if as_json:
-        click.echo(json.dumps({"exit_code": outcome.exit_code, "appliances": rows, "diffs": outcome.diffs,
-                               "peer_diffs_not_made": outcome.not_compared,
-                               "shard": shard and {"index": shard.index, "total": shard.total, "source": shard.source},
-                               "binder": str(outcome.binder) if outcome.binder else None}, indent=2, default=str))
+        click.echo(json.dumps(data, indent=2, default=str))
         return
+    rows = data["appliances"]
     for row in rows:
         click.echo(f"{row['name']:<14} {row['status']:<14} {row['dossier'] or row['folder'] or ''}")
         for p in row["problems"]:
@@ -49,5 +60,12 @@ def report(outcome: Any, as_json: bool, shard: Any = None) -> None:
         click.echo(f"diff {g['a']} ↔ {g['b']}: NOT MADE: {g['reason']}")
     if shard is not None:
         click.echo(f"shard {shard} (from {shard.source}): {len(rows)} appliance(s)")
+    for h in data["hooks"]:
+        if not h["ok"]:
+            click.echo(f"hook {h['event']} ({h['command']}): FAILED: {h.get('error')} (the outcome is unchanged)")
+    if data["history"].get("repository"):
+        click.echo(f"history: {data['history']['repository']} ({len(data['history'].get('commits', {}))} commit(s))")
+    for p in data["run_problems"]:
+        click.echo(f"✗ {p}")
     if outcome.binder:
         click.echo(f"binder: {outcome.binder}")

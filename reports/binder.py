@@ -85,7 +85,9 @@ def _appliance(group: list[dict[str, Any]], root: Path) -> dict[str, Any]:
             "outcome": text, "css": css, "ok": css == "ok", "cert": head.get("cert"),
             "problems": list(head.get("problems") or []) or ([head["error"]] if head.get("error") else []),
             "latest": _entry(head, root), "history": [_entry(s, root) for s in group if s is not head],
-            "last_good": _entry(good, root) if good and good is not head else None, "peer": None}
+            "last_good": _entry(good, root) if good and good is not head else None, "peer": None,
+            # The settings timeline a run with a [history] repository writes (capture.history.write_timeline).
+            "changes": _file(root / "history", f"{head['label']}.txt", root)}
 
 
 def _diff_entry(d: dict[str, Any], root: Path) -> dict[str, Any]:

@@ -288,7 +288,7 @@ def build(folder: Path, snap: Snapshot, partial: bool, diffs: list[dict[str, Any
                     ("Operator", snap.operator or "unknown", "value"),
                     ("Tool", f"{snap.tool} {snap.tool_version}", "value"),
                     ("TLS", "; ".join(sorted({TRUST.get(t.trust, t.trust) for t in snap.tls})) or "not recorded",
-                     "value"), ("Snapshot", snap.name or folder.name, "mono")],
+                     "value"), ("Snapshot", snap.name or folder.name, "mono"), *view.signature(folder)],
         "warnings": warnings(snap, partial, peer), "reference": view.when(view.reference_time(snap)),
         "action_shots": [{"href": view.href(folder, f.screenshot), "step": f.step, "error": f.error}
                          for f in snap.failures if f.screenshot and snap.page(f.step) is None],

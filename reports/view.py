@@ -258,3 +258,14 @@ def page_key(order: list[str]):  # type: ignore[no-untyped-def]
     def key(p: PageRecord) -> tuple[int, int, str]:
         return rank.get(p.interface, 3), order.index(p.flow) if p.flow in order else len(order), p.flow
     return key
+
+
+def signature(folder: Path) -> list[tuple[str, str, str]]:
+    """The cover's proof of origin: who signed the snapshot's file list, and that list's hash."""
+    from capture import sign
+
+    info = sign.describe(folder)
+    if info is None:
+        return [("Signature", "not signed", "empty")]
+    return [("Signed by", info["fingerprint"], "mono"),
+            ("Signed list (SHA256SUMS)", f"SHA-256 {info['list_sha256']}, {info['files']} files", "mono")]

@@ -14,6 +14,9 @@ command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v openssl   >/dev/null 2>&1 || need+=(openssl)
 command -v curl      >/dev/null 2>&1 || need+=(curl)
+command -v git       >/dev/null 2>&1 || need+=(git)
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+command -v npm       >/dev/null 2>&1 || need+=(npm)  # axe-core for the accessibility test
 # The archive catalog's tests start a throwaway PostgreSQL server (Debian keeps initdb/pg_ctl off PATH).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
@@ -43,4 +46,13 @@ stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   step setup "Python packages: bt-capture (editable) and its dev extras into .venv" pip_install
   touch "$stamp"
+fi
+
+# axe-core, pinned in tests/axe/package-lock.json, for tests/test_accessibility.py. Installed once: a machine
+# that has it (or npm's cache of it) needs no network; the version check catches a changed pin.
+axe=tests/axe/node_modules/axe-core/package.json
+want=$(sed -n 's/.*"axe-core": *"\([0-9.]*\)".*/\1/p' tests/axe/package.json)
+if [ ! -f "$axe" ] || ! grep -q "\"version\": *\"$want\"" "$axe"; then
+  step setup "axe-core $want (npm, pinned) into tests/axe" \
+    npm ci --prefix tests/axe --prefer-offline --no-audit --no-fund --loglevel=error
 fi
