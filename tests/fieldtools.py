@@ -25,7 +25,7 @@ def _strip(obj: Any) -> Any:
         if str((obj.get("src") or {}).get("flow", "")).startswith(("artifacts.", "tls.")):
             return None  # read from a downloaded file or the TLS handshake: never in a recording
         out = {k: _strip(v) for k, v in obj.items() if k not in VOLATILE}
-        return {k: v for k, v in out.items() if v is not None or k not in obj or obj[k] is None}
+        return {k: v for k, v in out.items() if v not in (None, {})}
     if isinstance(obj, list):
         return [_strip(v) for v in obj]
     return obj
