@@ -31,6 +31,8 @@ def write(folder: Path, appliance: dict[str, Any], files: dict[str, bytes], exch
         "note": "what was removed or replaced, where and why; never the value itself",
         "removed": report})
     # Written beside, then renamed into place: a reader never sees half a recording.
+    if not folder.parent.exists():
+        folder.parent.mkdir(parents=True, mode=0o700)  # the --record folder itself is as private as its recordings
     tmp = folder.with_name(f".{folder.name}.part")
     if tmp.exists():
         shutil.rmtree(tmp)

@@ -40,13 +40,19 @@ class Cassette:
             for row in sorted(index.read_json(folder, "exchanges.json"), key=lambda r: r["seq"]):
                 self.queues[_key(row["method"], row["url"])].append((folder, row))
         self.missed: list[str] = []
+        self.pages: dict[tuple[str, str, str, str], tuple[Path, dict[str, Any]]] = {}  # last non-redirect answers
 
     def answer(self, method: str, url: str) -> tuple[int, dict[str, str], bytes]:
         queue = self.queues.get(_key(method, url))
         if not queue:
             self.missed.append(f"{method} {urlsplit(url).path}")
             return 404, {"content-type": "text/html; charset=utf-8"}, _MISSING
+        key = _key(method, url)
         folder, row = queue.pop(0) if len(queue) > 1 else queue[0]
+        if 300 <= row["status"] < 400 and key in self.pages and len(queue) == 1:
+            folder, row = self.pages[key]  # asked again after the last redirect: the page it served before
+        elif not 300 <= row["status"] < 400:
+            self.pages[key] = (folder, row)
         if row.get("download"):  # its bytes were never kept
             return 404, {"content-type": "text/html; charset=utf-8"}, _MISSING
         body = (folder / row["body"]).read_bytes() if row.get("body") else b""

@@ -15,7 +15,8 @@ SECRET_NAME = re.compile(r"pass(word|phrase)|passwd|pwd|^pass$|^pw$|secret|commu
                          r"xsrf|nonce|api.?key|private.?key|\botp|totp|^sid$|session.?id|^sess$|signature|^sig$|"
                          r"cookie|authorization", re.I)
 _TAG = re.compile(r"<(input|meta)\b([^<>]*?)(/?)>", re.I | re.S)
-_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
+# Values quoted as \"…\" too: markup inside a JSON string (pages that draw their content from JSON).
+_ATTR = re.compile(r"""([^\s=/>"'\\]+)(?:\s*=\s*(\\"[^"]*?\\"|"[^"]*"|'[^']*'|[^\s"'=<>`\\]+))?""")
 _TEXTAREA = re.compile(r"(<textarea\b([^<>]*)>)(.*?)(</textarea>)", re.I | re.S)
 # name=value in a query string (in a URL, an attribute, a script): the value of a secret-named parameter.
 _QUERY = re.compile(r"([?&;](?:amp;)?)([A-Za-z0-9_.\-\[\]]+)=([^&#\s\"'<>;]*)")
@@ -29,7 +30,7 @@ def _attrs(text: str) -> list[tuple[str, str | None, str]]:
     out = []
     for m in _ATTR.finditer(text):
         raw = m.group(2)
-        value = raw[1:-1] if raw and raw[0] in "\"'" else raw
+        value = raw[2:-2] if raw and raw.startswith('\\"') else raw[1:-1] if raw and raw[0] in "\"'" else raw
         out.append((m.group(1).lower(), value, m.group(0)))
     return out
 
@@ -79,7 +80,8 @@ class Sanitizer:
             return m.group(0)
         self._count(why, where)
         # A placeholder, not nothing: a replayed form still shows the field as set, as the appliance did.
-        placeholder = f'value="{REDACTED}"'
+        escaped = _quoted(inner, "value").startswith('value=\\"')
+        placeholder = f'value=\\"{REDACTED}\\"' if escaped else f'value="{REDACTED}"'
         return f"<{m.group(1)}{inner.replace(_quoted(inner, 'value'), placeholder)}{close}>"
 
     def _textarea(self, m: re.Match[str], where: str) -> str:
