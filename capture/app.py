@@ -74,9 +74,10 @@ def setup_logging(redactor: Redactor, verbose: int, quiet: bool) -> None:
 
 
 async def run(inv: Inventory, options: Options, *, redactor: Redactor, render: bool = True,
-              names: list[str] | None = None, gaps: list[dict[str, str]] | None = None) -> RunOutcome:
+              names: list[str] | None = None, gaps: list[dict[str, str]] | None = None,
+              runner: type[Runner] = Runner) -> RunOutcome:
     """Capture names (default: the whole inventory); gaps: the pairs that will not be compared, and why
-    (capture.shard.peer_gaps), recorded in each snapshot and reported."""
+    (capture.shard.peer_gaps), recorded in each snapshot and reported. runner: a replay's (capture.replay)."""
     from capture.records import PeerInfo
 
     apps = [a for a in inv.appliance if not names or a.name in names]
@@ -88,7 +89,7 @@ async def run(inv: Inventory, options: Options, *, redactor: Redactor, render: b
         peers.setdefault(a, PeerInfo(name=b))
         peers.setdefault(b, PeerInfo(name=a))
     options.peers = peers  # written into each snapshot, so that the binder knows the pairs from disk alone
-    runner = Runner(inv, options, redactor=redactor)
+    runner = runner(inv, options, redactor=redactor)
     runner.keep_browser = render  # the dossiers print in the capture's Chromium: no second launch
     try:
         return await _after_capture(inv, runner, await runner.run(apps), render, gaps)

@@ -60,7 +60,7 @@ class Browser:
     """Launch once with every appliance's SPKI pin and hostname mapping; hand out contexts."""
 
     def __init__(self, executable: Path, *, spki_pins: list[str] = (), resolver_rules: list[str] = (),
-                 downloads: Path | None = None) -> None:
+                 downloads: Path | None = None, interceptor: Any = None) -> None:
         self.executable = Path(executable)
         self.spki_pins = sorted(set(spki_pins))
         self.resolver_rules = list(dict.fromkeys(resolver_rules))
@@ -68,6 +68,7 @@ class Browser:
         self._pw: Any = None
         self.browser: Any = None
         self._interceptor: Any = None
+        self._make_interceptor = interceptor  # a replay's (capture.replay); default: the guard's own
 
     def args(self) -> list[str]:
         args = list(BASE_ARGS) + ["--disable-features=" + ",".join(DISABLED_FEATURES),
@@ -101,7 +102,8 @@ class Browser:
         if self._interceptor is None:  # one, however many interfaces ask at once
             from capture.guard import Interceptor
 
-            self._interceptor = asyncio.ensure_future(Interceptor().start(self.browser))
+            make = self._make_interceptor or Interceptor
+            self._interceptor = asyncio.ensure_future(make().start(self.browser))
         return await self._interceptor
 
     async def context(self, *, insecure: bool = False) -> Any:

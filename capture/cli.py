@@ -111,7 +111,9 @@ from capture.history_cli import history_cmd  # noqa: E402
 from reports.cli import binder_cmd, render_cmd  # noqa: E402
 from reports.cli_diff import diff_cmd  # noqa: E402
 
-for _command in [*COMMANDS, doctor_cmd, history_cmd, archive, render_cmd, binder_cmd, diff_cmd]:
+from capture.cli_record import record, replay  # noqa: E402
+
+for _command in [*COMMANDS, doctor_cmd, history_cmd, archive, render_cmd, binder_cmd, diff_cmd, replay, record]:
     cli.add_command(_command)
 
 

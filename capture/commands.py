@@ -80,13 +80,18 @@ def _load(inventory: str, output: str | None, jobs: int | None) -> Any:
               help="Commit each appliance's settings as text to this git repository (overrides [history] git=).")
 @click.option("--sign", "sign_key", metavar="KEY",
               help="Sign each snapshot's SHA256SUMS with this SSH private key file (or keyring:SERVICE/USER).")
+@click.option("--record", "record", type=click.Path(file_okay=False), metavar="DIR",
+              help="Also keep what each page was served, sanitized, as DIR/<appliance> (replay it with "
+                   "`bt-capture replay`, check it with `bt-capture record --check`).")
+@click.option("--record-assets", is_flag=True, help="With --record: images and fonts too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress, only results.")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (-vv: debug).")
 @guarded
 def run(inventory: str, output: str | None, jobs: int | None, only: tuple[str, ...], shard: str | None, pair: bool,
         resume: bool, insecure: bool, no_ocr: bool, no_render: bool, dry_run: bool, history_dir: str | None,
-        sign_key: str | None, as_json: bool, quiet: bool, verbose: int) -> None:
+        sign_key: str | None, record: str | None, record_assets: bool, as_json: bool, quiet: bool,
+        verbose: int) -> None:
     """Capture appliances into verified snapshots, dossiers, peer diffs and a binder.
 
     \b
@@ -122,13 +127,15 @@ def run(inventory: str, output: str | None, jobs: int | None, only: tuple[str, .
         summary.plan(names, gaps, part, as_json)
         return
     outcome = _run(inv, names, resume=resume, insecure=insecure, ocr=not no_ocr, render=not no_render,
-                   quiet=quiet or as_json, verbose=verbose, gaps=gaps, shard=part)
+                   quiet=quiet or as_json, verbose=verbose, gaps=gaps, shard=part,
+                   record=Path(record) if record else None, record_assets=record_assets)
     summary.report(outcome, as_json, part)
     sys.exit(outcome.exit_code)
 
 
 def _run(inv: Any, names: list[str], *, resume: bool, insecure: bool, ocr: bool, render: bool, quiet: bool,
-         verbose: int, gaps: list[dict[str, str]] | None = None, shard: Any = None) -> Any:
+         verbose: int, gaps: list[dict[str, str]] | None = None, shard: Any = None, record: Path | None = None,
+         record_assets: bool = False) -> Any:
     from rich.console import Console
 
     from capture import app as runapp
@@ -146,7 +153,8 @@ def _run(inv: Any, names: list[str], *, resume: bool, insecure: bool, ocr: bool,
         from capture.ocr import OcrPool
         pool = OcrPool()
     try:
-        opts = Options(resume=resume, insecure=insecure, progress=progress, ocr=pool)
+        opts = Options(resume=resume, insecure=insecure, progress=progress, ocr=pool, record=record,
+                       record_assets=record_assets)
         if isinstance(progress, runapp.RichProgress):
             with progress:
                 return asyncio.run(runapp.run(inv, opts, redactor=redactor, render=render, names=names, gaps=gaps))

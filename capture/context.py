@@ -29,6 +29,7 @@ class StepContext:
     on_page: Any = None  # callback(record) when a page record is ready (OCR submission)
     timeout_s: float = 30.0
     download_timeout_s: float = 3600.0
+    offline: bool = False  # a replay: bt-capture's own HTTP client refuses to connect (capture.fetch)
 
     def secret(self, name: str) -> str | None:
         return self.secrets.get(name)

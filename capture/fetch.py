@@ -51,6 +51,8 @@ class ApiClient:
         self.last_sha256: str | None = None
 
     async def __aenter__(self) -> "ApiClient":
+        if getattr(self.ctx, "offline", False):  # a replay (capture.replay): no connection, ever
+            raise DownloadError("not in the recording: bt-capture's own downloads and API calls are never recorded")
         app = self.app
         if app.tls.mode == "insecure":
             ssl: Any = False

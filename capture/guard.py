@@ -74,6 +74,10 @@ class PausedRequest:
 class Interceptor:
     """The browser-wide pause point; hands each request to the guard that owns it."""
 
+    # What is paused, and how a paused request is answered: a replay (capture.replay) pauses every type and
+    # answers from its recording instead of the network.
+    types: tuple[str, ...] | None = WATCHED_TYPES  # None: every request
+
     def __init__(self) -> None:
         self.cdp: Any = None
         self.guards: list[Guard] = []
@@ -84,11 +88,15 @@ class Interceptor:
     async def start(self, browser: Any) -> "Interceptor":
         self.cdp = await browser.new_browser_cdp_session()
         self.cdp.on("Fetch.requestPaused", self._on_paused)
-        await self.cdp.send("Fetch.enable", {"patterns": [{"urlPattern": "*", "resourceType": t} for t in WATCHED_TYPES]})
+        patterns = [{"urlPattern": "*", "resourceType": t} for t in self.types] if self.types else [{"urlPattern": "*"}]
+        await self.cdp.send("Fetch.enable", {"patterns": patterns})
         return self
 
+    def paused(self, event: dict[str, Any]) -> PausedRequest:
+        return PausedRequest(self.cdp, event)
+
     def _on_paused(self, event: dict[str, Any]) -> None:
-        task = asyncio.ensure_future(self._decide(PausedRequest(self.cdp, event)))
+        task = asyncio.ensure_future(self._decide(self.paused(event)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

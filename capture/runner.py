@@ -53,6 +53,10 @@ class Options:
     render: bool = True
     layers: Layers = ALL  # the secret layers; only the test suite switches any off (capture.layers)
     peers: dict[str, PeerInfo] = field(default_factory=dict)  # appliance name → its failover peer, as the run sees it
+    record: Path | None = None  # run --record: one recording per appliance under this folder (capture.recording)
+    record_assets: bool = False  # images and fonts too
+    record_screenshots: bool = True
+    record_sanitize: bool = True  # only the test proving the secret sweep can fail turns this off
 
 
 @dataclass
@@ -81,6 +85,8 @@ def needed_secrets(app: Appliance) -> list[str]:
 
 
 class Runner:
+    offline = False  # a replay's: bt-capture's own HTTP client never connects (capture.replay)
+
     def __init__(self, inv: Inventory, options: Options, redactor: Redactor | None = None,
                  secrets: SecretSource | None = None) -> None:
         self.inv = inv
@@ -90,6 +96,7 @@ class Runner:
         self.secret_source = secrets or SecretSource(self.redactor)
         self.keep_browser = False  # leave the Chromium running after run(), in self.browser (see close())
         self.browser: Browser | None = None
+        self.recorders: dict[str, Any] = {}  # appliance name → capture.recording.Recorder (run --record)
 
     async def close(self) -> None:
         if self.browser is not None:
@@ -102,9 +109,9 @@ class Runner:
             apps = [a.model_copy(update={"tls": a.tls.model_copy(update={"insecure": True, "ca_file": None, "pin": None,
                                                                            "system": False})}) for a in apps]
         # Secrets first: a missing one stops the run before anything is touched (exit 2).
-        resolved = {a.name: self.secret_source.resolve(a, needed_secrets(a)) for a in apps}
+        resolved = {a.name: self._secrets(a) for a in apps}
         labels = {a.name: Labels.load(self.inv.labels, a.labels) for a in apps}
-        probes = await asyncio.gather(*(tls.probe(a, self.inv.page_timeout) for a in apps), return_exceptions=True)
+        probes = await asyncio.gather(*(self._probe(a) for a in apps), return_exceptions=True)
         results: dict[str, Result] = {}
         ready: list[tuple[Appliance, Any]] = []
         for app, probe in zip(apps, probes):
@@ -117,9 +124,7 @@ class Runner:
                 ready.append((app, probe))
         if ready:
             downloads = Path(tempfile.mkdtemp(prefix=".downloads-", dir=self._output_root()))
-            browser = Browser(self.inv.browser, spki_pins=[p.spki_sha256 for a, p in ready if not a.tls.insecure],
-                              resolver_rules=[f"MAP {a.host} {a.resolve}" for a, _ in ready if a.resolve],
-                              downloads=downloads)
+            browser = self._browser(ready, downloads)
             slots = Slots(self.inv.jobs, len(ready))
 
             async def one(app: Appliance, probe: Any) -> None:
@@ -143,6 +148,17 @@ class Runner:
                     await browser.close()
         return [results[a.name] for a in apps]
 
+    def _secrets(self, app: Appliance) -> tuple[dict[str, str], list[Any]]:
+        return self.secret_source.resolve(app, needed_secrets(app))
+
+    async def _probe(self, app: Appliance) -> Any:
+        return await tls.probe(app, self.inv.page_timeout)
+
+    def _browser(self, ready: list[tuple[Appliance, Any]], downloads: Path) -> Browser:
+        return Browser(self.inv.browser, spki_pins=[p.spki_sha256 for a, p in ready if not a.tls.insecure],
+                       resolver_rules=[f"MAP {a.host} {a.resolve}" for a, _ in ready if a.resolve],
+                       downloads=downloads)
+
     def _output_root(self) -> Path:
         root = Path(self.inv.output)
         try:
@@ -157,7 +173,7 @@ class Runner:
         values, refs = secrets
         snap = Snapshot(tool_version=__version__, label=app.name, site_hostname=app.site, appliance_hostname=app.host,
                         deployment=app.deployment, role=app.role, started_at=datetime.now(timezone.utc),
-                        operator=_operator(), insecure=app.tls.insecure, tls=[probe], secrets=refs)
+                        operator=_operator(), insecure=app.tls.insecure, tls=[probe] if probe else [], secrets=refs)
         if app.name in self.opt.peers:
             snap.peer = self.opt.peers[app.name].model_copy()
         if app.tls.insecure:
@@ -165,9 +181,11 @@ class Runner:
         store = Store(self._output_root(), app.name, self.redactor, resume=self.opt.resume)
         ctx = StepContext(app=app, snapshot=snap, store=store, redactor=self.redactor, secrets=values,
                           secret_refs={r.name: r.where for r in refs}, timeout_s=self.inv.page_timeout,
-                          download_timeout_s=self.inv.download_timeout)
+                          download_timeout_s=self.inv.download_timeout, offline=self.offline)
         pending: dict[str, Any] = {}
         api_ready = bool(app.accounts.api_client_id and values.get("api_client_secret"))
+        if self.opt.record is not None:
+            self.recorders[app.name] = self._recorder(app, api_ready, labels)
         plan = flows.plan(app.deployment, app.take, api_ready=api_ready, labels=labels)
         order = {st.flow: i for i, st in enumerate(st for steps in plan.values() for st in steps) if isinstance(st, Page)}
         if self.opt.resume:
@@ -198,9 +216,22 @@ class Runner:
             snap.warnings.append(f"the snapshot name says \"unknown\" for the {', '.join(unknown)}: no captured page "
                                  "showed it")
         folder = await asyncio.to_thread(store.finalize, snap, name)
+        if app.name in self.recorders:
+            where = await self.recorders.pop(app.name).finish(self.redactor)
+            log.info("%s: recording written to %s", app.name, where)
         code = 3 if all(o == "login" for o in outcomes) else (1 if snap.failures else 0)
         self.opt.progress.done(app.name, "complete" if code == 0 else f"{len(snap.failures)} problems")
         return Result(app.name, snap, folder, code)
+
+    def _recorder(self, app: Appliance, api_ready: bool, labels: Labels) -> Any:
+        from capture.recording import Recorder
+
+        about = {"name": app.name, "urls": {i: app.interface_url(i) for i in ("appliance", "login")},
+                 "site_hostname": app.site, "deployment": app.deployment, "role": app.role, "peer": app.peer,
+                 "take": app.take.model_dump(), "api_ready": api_ready}
+        return Recorder(Path(self.opt.record) / app.name, about, assets=self.opt.record_assets,
+                        screenshots=self.opt.record_screenshots, sanitize=self.opt.record_sanitize,
+                        not_secret=labels.not_secret)
 
     def _on_page(self, ctx: StepContext, pending: dict[str, Any]) -> Callable[[PageRecord], None]:
         def cb(rec: PageRecord) -> None:
@@ -218,6 +249,8 @@ class Runner:
             password=ctx.secret("login_password" if (iface == "login" or cloud_appliance) else "appliance_password") or "",
             totp_secret=ctx.secret("totp_secret") if (iface == "login" or cloud_appliance) else None)
         context = await browser.context(insecure=app.tls.insecure)
+        if app.name in self.recorders:
+            self.recorders[app.name].attach(context, iface)
         helpers: list[asyncio.Future[None]] = []
         guard = Guard(labels.destructive_url, self.redactor)
         sess: Session | None = None
@@ -292,6 +325,9 @@ class Runner:
         """One step of an interface's plan: a page capture or an action; a failure is recorded, never raised."""
         if isinstance(st, Page):
             rec = ctx.add_page(await sess.capture(st))
+            if ctx.app.name in self.recorders:
+                shot = ctx.store.dir / rec.screenshot if rec.screenshot and rec.status == "ok" else None
+                await self.recorders[ctx.app.name].visit(sess.page, rec, shot)
             if any("recognised by its heading" in n for n in rec.notes):
                 ctx.snapshot.warnings.append(f"{rec.title}: none of the expected labels were on the page; "
                                              "it was recognised by its heading (see flows/labels.toml)")
