@@ -91,6 +91,61 @@ _POINT_JS = """
 }
 """.replace("%AIM%", _AIM_JS.strip())
 
+# What kind of on/off control a selector names, and its state: a checkbox, a switch (role=switch or checkbox,
+# aria-checked), a Yes/No list, or an Enabled/Disabled radio pair; for lists and radios, the choice meaning `on`.
+_ONOFF_JS = """
+(a) => {
+  const el = document.querySelectorAll(a.sel)[a.index || 0];
+  if (!el) return null;
+  const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase();
+  const YES = ['yes', 'on', 'enabled', 'enable', 'true', 'allow', 'allowed'];
+  const NO = ['no', 'off', 'disabled', 'disable', 'false', 'deny', 'none'];
+  const want = a.on ? YES : NO;
+  const mark = String(Math.random()).slice(2);
+  if (el.tagName === 'INPUT' && el.type === 'checkbox') return { kind: 'checkbox', state: el.checked };
+  if (el.tagName === 'SELECT') {
+    const cur = el.options[el.selectedIndex];
+    const opt = [...el.options].find((o) => want.includes(norm(o.textContent)));
+    el.setAttribute('data-btc-onoff', mark);
+    return { kind: 'select', mark, state: cur ? (YES.includes(norm(cur.textContent)) ? true : NO.includes(norm(cur.textContent)) ? false : null) : null,
+             option: opt ? opt.textContent.trim() : null };
+  }
+  if (el.tagName === 'INPUT' && el.type === 'radio') {
+    const root = el.getRootNode();
+    const group = el.name ? [...root.querySelectorAll('input[type=radio]')].filter((r) => r.name === el.name) : [el];
+    const text = (r) => norm((r.labels && r.labels[0] && r.labels[0].innerText) || r.getAttribute('aria-label') || r.value);
+    const target = group.find((r) => want.includes(text(r)));
+    const on = group.find((r) => r.checked);
+    if (target) target.setAttribute('data-btc-onoff', mark);
+    return { kind: 'radio', mark, state: on ? (YES.includes(text(on)) ? true : NO.includes(text(on)) ? false : null) : null,
+             option: target ? text(target) : null };
+  }
+  const sw = el.matches('[role=switch],[role=checkbox]') ? el : el.querySelector('[role=switch],[role=checkbox],input[type=checkbox]');
+  if (sw && sw.tagName === 'INPUT') return { kind: 'checkbox', state: sw.checked };
+  if (sw) {
+    sw.setAttribute('data-btc-onoff', mark);
+    return { kind: 'switch', mark, state: sw.getAttribute('aria-checked') === 'true' };
+  }
+  return { kind: 'checkbox', state: !!el.checked };
+}
+"""
+
+# The confirm button of a visible modal dialog, marked; null when no dialog is open.
+_MODAL_JS = """
+(a) => {
+  const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase();
+  const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : el.getClientRects().length > 0;
+  const want = a.texts.map(norm);
+  const boxes = [...document.querySelectorAll('dialog[open],[role=dialog],[role=alertdialog],[aria-modal=true]')].filter(vis);
+  for (const d of boxes) {
+    const b = [...d.querySelectorAll('button,input[type=button],input[type=submit],[role=button],a')].filter(vis)
+      .find((x) => want.includes(norm(x.innerText || x.value)));
+    if (b) { b.setAttribute('data-btc-modal', a.mark); return a.mark; }
+  }
+  return null;
+}
+"""
+
 _STATE_JS = """
 (v) => {
   const norm = (s) => (s || '').replace(/[\\u00a0\\s]+/g, ' ').trim().toLowerCase();
@@ -196,6 +251,22 @@ class Navigator:
         if expect_nav:
             await self.settle(nav_window_s)
 
+    async def confirm_modal(self, texts: list[str], wait_s: float = 0.3) -> bool:
+        """An in-page confirmation (role=dialog, alertdialog, aria-modal, an open <dialog>) that a click just
+        opened: press its button carrying one of texts (OK, Yes). False when none shows within wait_s."""
+        deadline = asyncio.get_running_loop().time() + wait_s
+        while True:
+            try:
+                mark = await self.page.evaluate(_MODAL_JS, {"texts": texts, "mark": _next_mark()})
+            except Exception:  # the click navigated: no dialog
+                return False
+            if mark:
+                await self.press(f'[data-btc-modal="{mark}"]')
+                return True
+            if asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
+
     async def fill(self, selector: str, value: str) -> int:
         """Type value into every element of selector (a field and its confirmation); return how many.
 
@@ -233,12 +304,27 @@ class Navigator:
             await self.page.locator(selector).select_option(label=label, timeout=self.timeout_s * 1000)
 
     async def set_checked(self, selector: str, checked: bool = True, *, index: int = 0) -> None:
-        """Tick (or clear) a checkbox with the pointer; Playwright's check where the pointer cannot reach it."""
-        hit = await self.page.evaluate(_POINT_JS, {"sel": selector, "index": index})
-        if not hit["found"]:
+        """Turn an on/off control on (or off) as a person would: a checkbox ticked with the pointer, a switch
+        (role=switch or checkbox) pressed, a Yes/No select chosen, an Enabled/Disabled radio pair clicked."""
+        kind = await self.page.evaluate(_ONOFF_JS, {"sel": selector, "index": index, "on": checked})
+        if kind is None:
             raise NavigationError(f"no checkbox at {selector} #{index}")
-        if hit["checked"] == checked:
+        if kind.get("state") == checked:
             return
+        if kind["kind"] == "select":
+            if kind.get("option") is None:
+                raise NavigationError(f"{selector}: a list with no {'Yes' if checked else 'No'} choice")
+            await self.choose(f'[data-btc-onoff="{kind["mark"]}"]', kind["option"])
+            return
+        if kind["kind"] == "radio":
+            if kind.get("option") is None:
+                raise NavigationError(f"{selector}: a choice with no {'Enabled' if checked else 'Disabled'} option")
+            await self.press(f'[data-btc-onoff="{kind["mark"]}"]')
+            return
+        if kind["kind"] == "switch":
+            await self.press(f'[data-btc-onoff="{kind["mark"]}"]')
+            return
+        hit = await self.page.evaluate(_POINT_JS, {"sel": selector, "index": index})
         if "x" in hit:
             await self.page.mouse.click(hit["x"], hit["y"])
             now = await self.page.evaluate("([s, i]) => { const e = document.querySelectorAll(s)[i]; return !!(e && e.checked); }",
@@ -247,9 +333,11 @@ class Navigator:
                 return
         await self.page.locator(selector).nth(index).set_checked(checked, timeout=self.timeout_s * 1000)
 
-    async def find_all(self, texts: list[str]) -> list[str]:
-        """Selectors of every visible clickable element carrying one of texts (for toggles), for `press`."""
-        marks = await self.page.evaluate(_FIND_JS, {"texts": texts, "prev": [], "mark": _next_mark(), "all": True})
+    async def find_all(self, texts: list[str], frame: Any = None) -> list[str]:
+        """Selectors of every visible clickable element carrying one of texts (for toggles), for `press`; in
+        `frame` when given (a same-origin panel), else in the page."""
+        marks = await (frame or self.page).evaluate(_FIND_JS, {"texts": texts, "prev": [], "mark": _next_mark(),
+                                                               "all": True})
         return [f'[data-btc-all="{m}"]' for m in marks]
 
     async def click(self, texts: list[str], prev: list[str] | None = None, *, expect_nav: bool = True,

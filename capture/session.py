@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
@@ -63,6 +64,35 @@ class Session:
         self._vocab: Vocabulary | None = None
         self._at: str | None = None  # the flow goto() last arrived at (its document carries the same mark)
         self._landed = False  # just logged in: the landing page may already be the one asked for
+        self._confirm = 0  # window.confirm dialogs a flow asked to accept (an export's "Are you sure?")
+        self.page.on("dialog", self._on_dialog)
+
+    def _on_dialog(self, dialog: Any) -> None:
+        """Every alert, confirm and prompt is answered, or the page would hang: a confirmation a flow asked for
+        (`confirming`) is accepted; anything else is dismissed, the safe answer, and noted."""
+        asyncio.ensure_future(self._answer(dialog))
+
+    async def _answer(self, dialog: Any) -> None:
+        msg = self.redactor.scrub(" ".join((dialog.message or "").split()))[:160]
+        try:
+            if self._confirm > 0 and dialog.type == "confirm":
+                self._confirm -= 1
+                await dialog.accept()
+                self.note(f"confirmed: {msg}")
+            else:
+                await dialog.dismiss()
+                self.note(f"dismissed a {dialog.type} dialog bt-capture did not ask for: {msg}")
+        except Exception:  # the page closed, or the dialog was already answered
+            pass
+
+    @contextlib.contextmanager
+    def confirming(self, count: int = 1) -> Any:
+        """Accept up to `count` confirm dialogs while inside (an action's own "Are you sure?", never a Save)."""
+        self._confirm = count
+        try:
+            yield
+        finally:
+            self._confirm = 0
 
     def on_response(self, response: Any) -> None:
         """While a browser download runs (capture.downloads): the length the file's response announces."""
@@ -174,16 +204,32 @@ class Session:
             out += self.labels.variants(lm)
         return out
 
-    async def expand(self, texts: tuple[str, ...]) -> None:
-        """Open every "Show details"-style toggle (no request may go out; the guard would stop one)."""
-        marks = await self.nav.find_all(list(texts))
+    async def expand(self, texts: tuple[str, ...]) -> int:
+        """Open every "Show details"-style toggle, in the page and in its frames, each once (a toggle already
+        open, aria-expanded=true, is left alone); return how many were opened. No request may go out: the guard
+        would stop one."""
+        opened = 0
         url = self.page.url.split("#")[0]
-        for sel in marks:
-            await self.nav.press(sel)
-            if self.page.url.split("#")[0] != url:
-                raise NavigationError(f"toggle {texts[0]!r} left the page")
-        if marks:
+        for frame in list(self.page.frames):
+            if frame.is_detached():
+                continue
+            try:
+                marks = await self.nav.find_all(list(texts), frame=frame)
+            except Exception:  # a frame navigating away, or one that will not run script
+                continue
+            for sel in marks:
+                if not await frame.evaluate(_FRESH_TOGGLE_JS, sel):
+                    continue
+                if frame is self.page.main_frame:
+                    await self.nav.press(sel)
+                else:
+                    await frame.locator(sel).first.click(timeout=self.timeout_s * 1000)
+                opened += 1
+                if self.page.url.split("#")[0] != url:
+                    raise NavigationError(f"toggle {texts[0]!r} left the page")
+        if opened:
             await asyncio.sleep(0.1)
+        return opened
 
     async def read(self, page: Page) -> extract.Extraction:
         x = await extract.extract(self.page, self.labels, extra_secret=list(page.secret_labels), page_title=page.title,
@@ -209,6 +255,8 @@ class Session:
         deadline = time.monotonic() + min(self.timeout_s, READY_S)
         last: str | None = None
         while True:
+            if page.expand:  # toggles may arrive late, or inside a frame, like the values they reveal
+                await self.expand(page.expand)
             await masking.expose_closed(cdp)
             x = await self.read(page)
             missing = expect.unmet(page, x.sections, vocab)
@@ -286,8 +334,6 @@ class Session:
         """Read and photograph the page we are on."""
         rec = PageRecord(flow=page.flow, interface=page.interface, title=page.title, menu_path=list(page.menu))
         try:
-            if page.expand:
-                await self.expand(page.expand)
             try:
                 x = await self.read_ready(page)
             except EmptyPage as e:  # keep what it did show, as evidence beside the failure
@@ -362,6 +408,16 @@ class Session:
 
 
 RETRIES = 1
+
+
+_FRESH_TOGGLE_JS = """
+(s) => {
+  const e = document.querySelector(s);
+  if (!e || e.getAttribute('aria-expanded') === 'true' || e.hasAttribute('data-btc-opened')) return false;
+  e.setAttribute('data-btc-opened', '1');
+  return true;
+}
+"""
 
 
 def _signature(x: extract.Extraction) -> str:

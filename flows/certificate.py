@@ -20,24 +20,36 @@ EXPORT_PAGE = Page("appliance.security.certificate_export", "appliance", ("Secur
                    ("Include Private Key", "Include Certificate Chain"), deployments=("onprem", "cloud"),
                    step="certificate", required=False)
 
+# The answer to an export's "Are you sure?" (an in-page dialog; window.confirm is accepted by the session).
+CONFIRM = ("OK", "Yes", "Continue", "Confirm", "Export")
+
 # Every visible table, its rows marked ("t-i") so the chosen row's checkbox can be ticked; Python reads the headers.
 _TABLES_JS = """
 () => {
   const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : true;
+  const GRID = '[role=table],[role=grid],[role=treegrid]';
+  const BOX = 'input[type=checkbox],[role=checkbox]';
   const out = [];
-  [...document.querySelectorAll('table')].filter(vis).forEach((table, t) => {
-    const rows = [...table.rows].filter((r) => r.closest('table') === table);
-    // The header row: <thead>, a row of <th>, or (older pages) a first row of bold <td>s.
-    const head = (table.tHead && table.tHead.rows[0]) || rows.find((r) => [...r.cells].some((c) => c.tagName === 'TH')) || rows[0];
+  // <table>s and ARIA grids (role=table/grid: rows of cells) alike.
+  [...document.querySelectorAll('table,' + GRID)].filter(vis).forEach((table, t) => {
+    const native = table.tagName === 'TABLE';
+    const rows = native ? [...table.rows].filter((r) => r.closest('table') === table)
+      : [...table.querySelectorAll('[role=row]')].filter((r) => r.closest(GRID) === table);
+    const cellsOf = (r) => native ? [...r.cells]
+      : [...r.children].filter((c) => c.matches('[role=cell],[role=gridcell],[role=columnheader],[role=rowheader]'));
+    const isTh = (c) => c.tagName === 'TH' || c.matches('[role=columnheader]');
+    // The header row: <thead>, a row of <th> or column headers, or (older pages) a first row of bold <td>s.
+    const head = (native && table.tHead && table.tHead.rows[0]) || rows.find((r) => cellsOf(r).some(isTh)) || rows[0];
     if (!head) return;
-    const body = rows.filter((r) => r !== head && r.parentElement !== table.tHead && vis(r));
-    out.push({ headers: [...head.cells].map((c) => (c.innerText || '').trim()), rows: body.map((r, i) => {
-      r.setAttribute('data-btc-certrow', `${t}-${i}`);
+    const body = rows.filter((r) => r !== head && !(native && r.parentElement === table.tHead) && vis(r));
+    out.push({ headers: cellsOf(head).map((c) => (c.innerText || '').trim()), rows: body.map((r, i) => {
+      const box = r.querySelector(BOX);
+      if (box) box.setAttribute('data-btc-certbox', `${t}-${i}`);
       // A cell's text, and the state of a checkbox or radio in it (the Default mark is often one).
-      const cell = (c) => [(c.innerText || '').trim(), ...[...c.querySelectorAll('input[type=checkbox],input[type=radio]')]
-        .map((x) => (x.checked ? 'on' : 'off'))].filter(Boolean).join(' ');
-      return { mark: `${t}-${i}`, cells: [...r.cells].map(cell),
-               box: !!r.querySelector('input[type=checkbox]') };
+      const state = (x) => (x.matches('[role=checkbox]') ? x.getAttribute('aria-checked') === 'true' : x.checked) ? 'on' : 'off';
+      const cell = (c) => [(c.innerText || '').trim(), ...[...c.querySelectorAll(BOX + ',input[type=radio]')].map(state)]
+        .filter(Boolean).join(' ');
+      return { mark: `${t}-${i}`, cells: cellsOf(r).map(cell), box: !!box };
     }) });
   });
   return out;
@@ -157,7 +169,7 @@ class ExportCertificate:
         row = rows[choice.row]
         if not row["box"]:
             raise CaptureError(f"{choice.name}: no checkbox to select it")
-        await s.nav.set_checked(f'[data-btc-certrow="{row["mark"]}"] input[type=checkbox]')
+        await s.nav.set_checked(f'[data-btc-certbox="{row["mark"]}"]')
         chosen = await s.page.evaluate(_SELECT_JS, labels.variants("Export"))
         with s.guard.allow("certificate export", count=2):
             if chosen:
@@ -180,8 +192,12 @@ class ExportCertificate:
         ctx.add_page(rec)
         if await s.nav.find(labels.variants("Export")) is None:
             raise NavigationError("no Export button on the export page")
-        path = await s.download(lambda: s.nav.press(s.nav.FOUND), "artifacts/site-certificate.p12",
-                                "certificate export")
+        async def export() -> None:  # Export, then yes to "Export this certificate?" (a confirm or an in-page dialog)
+            await s.nav.press(s.nav.FOUND)
+            await s.nav.confirm_modal([t for c in CONFIRM for t in labels.variants(c)])
+
+        with s.confirming():
+            path = await s.download(export, "artifacts/site-certificate.p12", "certificate export")
         ctx.add_artifact("p12", path, "ui", sha256=s.last_sha256, secret_ref="p12_passphrase", options={
             "certificate": choice.name, "row": [c[:120] for c in row["cells"]],
             "include": ["certificate", "private key", "certificate chain"],

@@ -134,11 +134,7 @@ class SyncNow:
         loc = await s.nav.find(s.labels.variants("Sync Now"), allow_destructive=True)
         if loc is None:
             raise NavigationError("no Sync Now button on Management > Failover (is failover set up?)")
-        async def confirm(dialog: Any) -> None:  # "Are you sure?": yes, this one time
-            await dialog.accept()
-
-        with s.guard.allow("sync now (asked for)", count=2):
-            s.page.once("dialog", confirm)
+        with s.guard.allow("sync now (asked for)", count=2), s.confirming():  # "Are you sure?": yes, this once
             await loc.click()
             await s.nav.settle()
         ctx.note("clicked Sync Now on Management > Failover, as the inventory asks (take.sync_now)")
