@@ -192,6 +192,31 @@ def ocr_image(path: Path, *, psm: int = PSM, scale: int = SCALE, band: int = BAN
                      seconds=round(time.perf_counter() - t0, 3), width=gray.width, height=gray.height)
 
 
+def read_boxes(path: str, boxes: list[tuple[int, int, int, int]], scale: int = 3) -> list[str]:
+    """The text in each box (x, y, w, h) of a screenshot, each read on its own as one line.
+
+    A value in a small control ("SHA" in a select with its arrow, "3" in a narrow cell) can escape the page
+    pass; read where the page says it stands, enlarged, it reads as a person sees it. Used for the legibility
+    check only: the text read here is never stored."""
+    limit_threads()
+    out: list[str] = []
+    with Image.open(path) as src:
+        src.load()
+        gray = preprocess(src, 1)
+    for x, y, w, h in boxes:
+        inset = 3 if w > 12 and h > 12 else 0  # inside a control's border: a frame line reads as "|" or "["
+        crop = gray.crop((max(0, x + inset), max(0, y + inset), min(gray.width, x + w - inset),
+                          min(gray.height, y + h - inset)))
+        if crop.width < 2 or crop.height < 2:
+            out.append("")
+            continue
+        crop = crop.resize((crop.width * scale, crop.height * scale), Image.LANCZOS)
+        framed = Image.new("L", (crop.width + 40, crop.height + 40), 255)
+        framed.paste(crop, (20, 20))
+        out.append(pytesseract.image_to_string(framed, lang=LANG, config="--oem 1 --psm 7", timeout=TIMEOUT))
+    return out
+
+
 def _safe_ocr(path: str, kwargs: dict[str, Any]) -> OcrOutput:
     t0 = time.perf_counter()
     try:
@@ -225,6 +250,14 @@ class OcrPool:
         except BrokenProcessPool:  # a worker was killed (OOM killer, signal): start fresh ones
             self._restart()
             return self._ex.submit(_safe_ocr, str(path), self.kwargs)
+
+    def call(self, fn: Any, *args: Any) -> Future[Any]:
+        """Run fn(*args) in a worker (a module-level function, for the process pool)."""
+        try:
+            return self._ex.submit(fn, *args)
+        except BrokenProcessPool:
+            self._restart()
+            return self._ex.submit(fn, *args)
 
     def _restart(self) -> None:
         self._ex.shutdown(wait=False, cancel_futures=True)

@@ -122,6 +122,27 @@ def checkable_values(sections: list[Section]) -> list[tuple[str, str]]:
     return out
 
 
+def value_boxes(sections: list[Section]) -> dict[str, Any]:
+    """{"Label: value": (box, value)} for each checkable value whose place in the screenshot is known (a table cell: its
+    row's box)."""
+    out: dict[str, Any] = {}
+    for s in sections:
+        for f in s.fields:
+            if f.box and not f.secret:
+                out.setdefault(f"{f.label}: {(f.value or '').strip()}", (f.box, (f.value or "").strip()))
+        for t in s.tables:
+            for row, box in zip(t.rows, t.boxes):
+                if box:
+                    for i, cell in enumerate(row):
+                        label = t.headers[i] if i < len(t.headers) else f"{t.title or s.title} column {i + 1}"
+                        out.setdefault(f"{label}: {cell.strip()}", (box, cell.strip()))
+    return out
+
+
+def found_in(text: str, value: str) -> bool:
+    return TextIndex(text).has(value)
+
+
 def legibility(sections: list[Section], text: str) -> tuple[float | None, int, list[str]]:
     """(share of checkable values found in the OCR text or None, how many checked, missing "Label: value")."""
     values = checkable_values(sections)

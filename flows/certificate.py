@@ -157,6 +157,11 @@ class ExportCertificate:
         await s.goto(labels.apply(CERTS))
         vocab = Vocabulary.load(labels)
         found = read_table(await s.page.evaluate(_TABLES_JS), vocab)
+        if found is None and (framed := await _framed_table(s, vocab)):
+            # The table sits in a frame: open the frame's document on its own, as "open frame in new tab" does,
+            # so the selection, the action list and Apply work on one page.
+            await s.page.goto(framed, wait_until="load")
+            found = read_table(await s.page.evaluate(_TABLES_JS), vocab)
         if found is None:
             raise NavigationError("no certificate table with Alternative Names and Private Key? columns")
         certs, rows = found
@@ -179,6 +184,8 @@ class ExportCertificate:
             if not await s.nav.click(labels.variants("Apply")):
                 # some versions export as soon as Export is chosen
                 await s.nav.settle()
+        if url := await _frame_showing(s, [t for lm in EXPORT_PAGE.landmarks for t in labels.variants(lm)]):
+            await s.page.goto(url, wait_until="load")  # the export form sits in a frame: open it on its own
         await s.expect(EXPORT_PAGE)
         boxes = ("Include Certificate", "Include Private Key", "Include Certificate Chain")
         for box, sel in zip(boxes, await controls(s.page, labels, [labels.variants(b) for b in boxes])):
@@ -202,6 +209,36 @@ class ExportCertificate:
             "certificate": choice.name, "row": [c[:120] for c in row["cells"]],
             "include": ["certificate", "private key", "certificate chain"],
             "choice": choice.model_dump(mode="json")})
+
+
+async def _framed_table(s: Any, vocab: Vocabulary) -> str | None:
+    """The URL of a same-origin frame of this page that holds the certificate table, if one does."""
+    for frame in s.page.frames[1:]:
+        try:
+            if read_table(await frame.evaluate(_TABLES_JS), vocab) is not None:
+                return frame.url
+        except Exception:  # detached, or not scriptable
+            continue
+    return None
+
+
+async def _frame_showing(s: Any, texts: list[str], wait_s: float = 3.0) -> str | None:
+    """The URL of a same-origin frame showing one of texts while the page itself does not, once loaded."""
+    import asyncio
+
+    js = "(t) => { const b = (document.body && document.body.innerText || '').toLowerCase(); return t.some((x) => b.includes(x.toLowerCase())); }"
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            if await s.page.evaluate(js, texts):
+                return None
+            for frame in s.page.frames[1:]:
+                if not frame.is_detached() and await frame.evaluate(js, texts):
+                    return frame.url
+        except Exception:  # navigating
+            pass
+        await asyncio.sleep(0.15)
+    return None
 
 
 def _shown_hostname(ctx: Any) -> list[str]:

@@ -206,6 +206,7 @@
     const value = checked ? labelFor(checked) || checked.value : "";
     if (!label) { label = labelFor(el); }
     const bool = boolPair(group.map((r) => labelFor(r) || r.value));
+    group[0].setAttribute("data-btc-label", cleanLabel(label) || "(unlabelled choice)"); // for controls(): the group
     sink.fields.push({ label: cleanLabel(label) || "(unlabelled choice)", value: bool ? (ON.has(norm(value).toLowerCase()) ? "on" : "off") : norm(value),
       kind: bool ? "checkbox" : "radio", secret: false, box: boxOf((own && fs) || rg || checked || el) });
   };

@@ -32,7 +32,7 @@ _SEGMENT_JS = """
   const vis = (el) => el.checkVisibility ? el.checkVisibility({ visibilityProperty: true }) : true;
   // Buttons, and links that act as buttons (href="#" or javascript: with a script that posts the form).
   const btns = [...document.querySelectorAll('button,input[type=submit],input[type=button],[role=button],a')].filter((b) =>
-    vis(b) && (b.tagName !== 'A' || b.getAttribute('role') === 'button' || b.hasAttribute('onclick') ||
+    vis(b) && !b.matches('[role=switch],[role=checkbox],[role=radio],[aria-pressed]') && (b.tagName !== 'A' || b.getAttribute('role') === 'button' || b.hasAttribute('onclick') ||
                /^(#|javascript:)/i.test(b.getAttribute('href') || '')));
   const label = (b) => norm(b.tagName === 'INPUT' ? b.value : b.innerText);
   const target = btns.find((b) => a.texts.map(norm).includes(label(b)));
@@ -44,8 +44,14 @@ _SEGMENT_JS = """
   target.setAttribute('data-btc-seg', a.mark + '-button');
   const pws = [...document.querySelectorAll('input[type=password]')].filter((e) => vis(e) && inSeg(e));
   pws.forEach((e) => e.setAttribute('data-btc-seg', a.mark + '-password'));
-  const boxes = [...document.querySelectorAll('input[type=checkbox]')].filter((e) => vis(e) && inSeg(e));
-  const boxLabel = (e) => norm((e.labels && e.labels[0] && e.labels[0].innerText) ||
+  // An on/off control: a checkbox, a switch, or a Yes/No list (capture.navigate sets any of them).
+  const yesNo = (e) => e.tagName === 'SELECT' && e.options.length === 2 &&
+    [...e.options].every((o) => ['yes', 'no', 'on', 'off', 'enabled', 'disabled'].includes(norm(o.textContent)));
+  const boxes = [...document.querySelectorAll('input[type=checkbox],[role=switch],[role=checkbox],select')]
+    .filter((e) => vis(e) && inSeg(e) && (e.tagName !== 'SELECT' || yesNo(e)));
+  const named = (e) => (e.getAttribute('aria-labelledby') || '').split(/\\s+/).map((i) => document.getElementById(i))
+    .filter(Boolean).map((l) => l.innerText).join(' ') || e.getAttribute('aria-label');
+  const boxLabel = (e) => norm((e.labels && e.labels[0] && e.labels[0].innerText) || named(e) ||
     (e.nextSibling && e.nextSibling.textContent) || (e.closest('tr,div,p,li') || e.parentElement).innerText);
   const hist = boxes.find((e) => a.history.some((h) => boxLabel(e).includes(norm(h))));
   if (hist) hist.setAttribute('data-btc-seg', a.mark + '-history');

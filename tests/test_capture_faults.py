@@ -105,6 +105,21 @@ def test_broken_page_fails_alone(faulty: Simulator, tmp_path: Path, knob: str) -
     assert {a.kind for a in snap.artifacts} == {"p12", "nsb", "vault_key"}
 
 
+def test_page_that_never_shows_its_values_is_failed_not_captured(faulty: Simulator, tmp_path: Path) -> None:
+    """A page that loads but whose content never arrives ("Loading…") is the worst silent failure: recorded as
+    captured, the binder looks complete. It must be failed, named with what it lacked, and exit 1."""
+    faulty.set_faults(Faults(empty_page="IP Configuration"))
+    outcome, snap, _ = _run(faulty, tmp_path, nsb="ui", page_timeout=4.0, render=True)
+    assert outcome.exit_code == 1
+    failed = _failed(snap)
+    assert set(failed) == {"appliance.networking.ip_configuration"}, failed
+    assert "never showed its values" in failed["appliance.networking.ip_configuration"]
+    assert "Default Gateway" in failed["appliance.networking.ip_configuration"]
+    assert {"appliance.networking.static_routes", "appliance.networking.snmp"} <= _ok(snap)
+    html = next(tmp_path.rglob("dossier.html")).read_text()
+    assert "never showed its values" in html and "IP Configuration" in html
+
+
 def test_truncated_backup_is_never_kept(faulty: Simulator, tmp_path: Path) -> None:
     faulty.set_faults(Faults(truncate_nsb=True))
     outcome, snap, _ = _run(faulty, tmp_path, nsb="both")
