@@ -260,6 +260,9 @@ class Session:
             await masking.expose_closed(cdp)
             x = await self.read(page)
             missing = expect.unmet(page, x.sections, vocab)
+            if (busy := expect.loading(x.sections, self.labels.data.get("extract", {}).get("loading", []))) \
+                    and time.monotonic() < deadline:
+                missing.append(f"the page still says {busy!r}")
             sig = _signature(x)
             if not missing and sig == last:
                 return x

@@ -27,6 +27,16 @@ def count(sections: Iterable[Any]) -> int:
     return n
 
 
+def loading(sections: Iterable[Any], phrases: Iterable[str]) -> str | None:
+    """A "Loading…" line the page still shows (content still to come), or None."""
+    want = {" ".join(p.lower().split()) for p in phrases}
+    for s in sections:
+        for line in list(s.text) + [f.value or "" for f in s.fields if f.kind == "static"]:
+            if " ".join(line.lower().split()) in want:
+                return line
+    return None
+
+
 def unmet(page: Page, sections: list[Any], vocab: Vocabulary) -> list[str]:
     """What the page should show and does not (empty: it shows its values). A declared label is found in any
     wording the matcher accepts, or inside a longer label ("Pre-shared Key" in "Inter-appliance Pre-shared Key")."""

@@ -150,10 +150,22 @@
     if (!labelCache.has(el)) labelCache.set(el, computeLabel(el));
     return labelCache.get(el);
   };
+  // A <label> that wraps its control names it by the words before the control ("DNS Servers: [input] help");
+  // a box drawn first ("[x] Enable STUN Server") by the words after it. Units and help after a control are not
+  // part of its name.
+  const wrappedText = (lab, el) => {
+    if (!lab.contains(el)) return textOf(lab);
+    const doc = el.ownerDocument, before = doc.createRange(), after = doc.createRange();
+    before.setStart(lab, 0); before.setEndBefore(el);
+    after.setStartAfter(el); after.setEnd(lab, lab.childNodes.length);
+    const frag = (r) => { const d = doc.createElement("div"); d.appendChild(r.cloneContents());
+      d.querySelectorAll("small,[role=note],[aria-hidden=true]").forEach((x) => x.remove()); return norm(d.textContent); };
+    return frag(before) || frag(after) || textOf(lab);
+  };
   const computeLabel = (el) => {
     const isBox = el.matches("input[type=checkbox],input[type=radio]," + SWITCH);
     if (el.labels && el.labels.length) {
-      const t = [...el.labels].map(textOf).filter(Boolean).join(" ");
+      const t = [...el.labels].map((l) => wrappedText(l, el)).filter(Boolean).join(" ");
       if (t) return t;
     }
     const named = ariaName(el);

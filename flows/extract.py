@@ -22,6 +22,20 @@ _PREPARE_JS = """
     el.style.setProperty('height', 'auto', 'important');
     el.style.setProperty('overflow', 'visible', 'important');
   }
+  // A value wider than its box, or a text taller than its area, is shown whole: the screenshot is the record.
+  const TEXTY = 'input:not([type]),input[type=text],input[type=email],input[type=url],input[type=number],input[type=search],input[type=tel]';
+  for (const el of document.querySelectorAll(TEXTY)) {
+    if (el.scrollWidth > el.clientWidth + 2) {
+      el.style.setProperty('width', Math.min(el.scrollWidth + 24, 1100) + 'px', 'important');
+      el.style.setProperty('max-width', 'none', 'important');
+    }
+  }
+  for (const el of document.querySelectorAll('textarea')) {
+    if (el.scrollHeight > el.clientHeight + 2) {
+      el.style.setProperty('height', (el.scrollHeight + 8) + 'px', 'important');
+      el.style.setProperty('max-height', 'none', 'important');
+    }
+  }
 }
 """
 
