@@ -207,6 +207,11 @@ class Store:
     def finalize(self, snap: Snapshot, name: str) -> Path:
         """Prefix every file with the snapshot name, write manifest.json, rename the folder into place."""
         self.flush()
+        # Two captures within one minute of the appliance clock would share a name: the later one is "-2".
+        base, n = name, 2
+        while (self.root / name).exists():
+            name = f"{base}-{n}"
+            n += 1
         for page in snap.pages:
             if page.screenshot:
                 page.screenshot = self._prefix(page.screenshot, name)
@@ -221,10 +226,6 @@ class Store:
         self._write_manifest(snap, MANIFEST)
         (self.dir / PARTIAL_MANIFEST).unlink(missing_ok=True)
         final = self.root / name
-        n = 2
-        while final.exists():
-            final = self.root / f"{name}-{n}"
-            n += 1
         os.replace(self.dir, final)
         _fsync_dir(self.root)
         self.dir = final
