@@ -11,7 +11,7 @@ demo: setup
 
 test: setup
 	@bash scripts/setup-bench.sh  # the suite runs a smoke pass of the benchmarks (shot-scraper included)
-	@.venv/bin/python -m pytest -n 2 --dist loadgroup
+	@.venv/bin/python -m pytest -n 2 --dist loadgroup --durations=30
 
 bench: setup
 	@bash scripts/setup-bench.sh
