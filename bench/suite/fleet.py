@@ -12,7 +12,9 @@ from suite.common import BENCH, PY, Ctx, Proc, Section, SimProcess, Table, base_
 from suite.common import spread
 
 LATENCY_MS = 150
-GOAL = 0.40  # 10 appliances at --jobs 4 take under 40% of --jobs 1
+# 10 appliances at --jobs 4 against --jobs 1: a share at most 3 points above the bare floor's share on the same
+# fleet in the same run (the old "under 40%" goal is retired: on 2 cores the floor itself reaches only 45%).
+GOAL = 0.03
 GOAL_CELLS = {(10, 1), (10, 4)}  # these get the repetitions; every other cell is run once
 
 
@@ -118,10 +120,13 @@ def section(ctx: Ctx) -> Section:
         for shot, v in fshares.items():
             sec.notes.append(f"The floor's share on the same fleet (4 at once against 1 at a time), screenshots by "
                              f"{SHOTS[shot]}: {v:.0%}; bt-capture's: {share:.0%}.")
-        sec.goals.append((f"10 appliances, {LATENCY_MS} ms: `--jobs 4` under {GOAL:.0%} of `--jobs 1`", share < GOAL,
-                          f"{share:.0%}{floor}"))
+        best = min(fshares.values()) if fshares else None
+        sec.goals.append((f"10 appliances, {LATENCY_MS} ms: share of `--jobs 4` to `--jobs 1` at most "
+                          f"{GOAL * 100:.0f} points above the floor's", None if best is None else share - best <= GOAL,
+                          f"{share:.0%}{floor}" + ("" if best is None else f": {(share - best) * 100:+.0f} points")))
     else:
-        sec.goals.append(("10 appliances at --jobs 4 under 40% of --jobs 1", None, "not measured (--quick)"))
+        sec.goals.append((f"fleet share at most {GOAL * 100:.0f} points above the floor's", None,
+                          "not measured (--quick)"))
     sec.notes += _notes(rows)
     return sec
 
