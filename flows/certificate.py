@@ -1,6 +1,7 @@
 """Security > Certificates export, the vendor's 11 steps: pick the site certificate, export a .p12 with key and chain."""
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,8 @@ CERTS = Page("appliance.security.certificates", "appliance", ("Security", "Certi
 EXPORT_PAGE = Page("appliance.security.certificate_export", "appliance", ("Security", "Certificates", "Export"),
                    ("Include Private Key", "Include Certificate Chain"), deployments=("onprem", "cloud"),
                    step="certificate", required=False)
+
+TABLE_WAIT_S = 10.0  # longest wait for the certificate table after the page loaded (content filled in by script)
 
 # The answer to an export's "Are you sure?" (an in-page dialog; window.confirm is accepted by the session).
 CONFIRM = ("OK", "Yes", "Continue", "Confirm", "Export")
@@ -156,12 +159,24 @@ class ExportCertificate:
             raise CaptureError("no p12 passphrase configured (secrets.p12_passphrase); the vendor requires one")
         await s.goto(labels.apply(CERTS))
         vocab = Vocabulary.load(labels)
-        found = read_table(await s.page.evaluate(_TABLES_JS), vocab)
-        if found is None and (framed := await _framed_table(s, vocab)):
+        found, framed = None, None
+        deadline = asyncio.get_running_loop().time() + TABLE_WAIT_S  # the table may be filled in after load
+        while found is None and framed is None:
+            found = read_table(await s.page.evaluate(_TABLES_JS), vocab)
+            if found is None:
+                framed = await _framed_table(s, vocab)
+            if found is None and framed is None:
+                if asyncio.get_running_loop().time() >= deadline:
+                    break
+                await asyncio.sleep(0.25)
+        if framed:
             # The table sits in a frame: open the frame's document on its own, as "open frame in new tab" does,
             # so the selection, the action list and Apply work on one page.
             await s.page.goto(framed, wait_until="load")
-            found = read_table(await s.page.evaluate(_TABLES_JS), vocab)
+            deadline = asyncio.get_running_loop().time() + TABLE_WAIT_S
+            while (found := read_table(await s.page.evaluate(_TABLES_JS), vocab)) is None \
+                    and asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(0.25)
         if found is None:
             raise NavigationError("no certificate table with Alternative Names and Private Key? columns")
         certs, rows = found
@@ -224,8 +239,6 @@ async def _framed_table(s: Any, vocab: Vocabulary) -> str | None:
 
 async def _frame_showing(s: Any, texts: list[str], wait_s: float = 3.0) -> str | None:
     """The URL of a same-origin frame showing one of texts while the page itself does not, once loaded."""
-    import asyncio
-
     js = "(t) => { const b = (document.body && document.body.innerText || '').toLowerCase(); return t.some((x) => b.includes(x.toLowerCase())); }"
     deadline = asyncio.get_running_loop().time() + wait_s
     while asyncio.get_running_loop().time() < deadline:
