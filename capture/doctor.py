@@ -123,7 +123,13 @@ def check_tesseract() -> Check:
     if LANG not in langs.stdout.split():
         return Check("tesseract", "missing", f"{version} has no English language data ({LANG}.traineddata in {where})",
                      install("eng"))
-    return Check("tesseract", "ok", f"{version}, English language data ({LANG}) in {where}")
+    from capture.ocr import Engine
+
+    try:
+        reads = f"; pages are read by {Engine().version()}"
+    except Exception as e:  # noqa: BLE001 - the check reports, it does not crash
+        reads = f"; the OCR engine did not start: {type(e).__name__}"
+    return Check("tesseract", "ok", f"{version}, English language data ({LANG}) in {where}{reads}")
 
 
 def check_pdftotext() -> Check:

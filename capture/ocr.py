@@ -13,7 +13,6 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Iterable
 
-import pytesseract
 from PIL import Image, ImageFilter, ImageMath, ImageOps
 
 from capture.ocr_text import legibility, ocr_to_sections, visual_rows
@@ -48,17 +47,107 @@ class OcrOutput(Model):
     error: str | None = None
 
 
+def tessdata_dir() -> str | None:
+    """Where the installed tesseract keeps its language data (TESSDATA_PREFIX, else what the CLI reports)."""
+    env = os.environ.get("TESSDATA_PREFIX")
+    if env:
+        return env
+    try:
+        out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False,
+                             timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    m = re.search(r'"(.+?)"', out)
+    if m:
+        return m.group(1)
+    found = sorted(Path("/usr/share").glob(f"tesseract-ocr/*/tessdata/{LANG}.traineddata"))
+    return str(found[-1].parent) if found else None
+
+
+class Engine:
+    """Tesseract in this process: libtesseract through tesserocr, loaded once per worker (a page costs what the
+    recognition costs), or the `tesseract` program through pytesseract (a process per call: ~0.12 s to load the
+    model, plus a PNG round trip of the image). BTC_OCR_ENGINE=cli forces the program."""
+
+    def __init__(self) -> None:
+        self._api: Any = None
+        self.name = "cli"
+        if os.environ.get("BTC_OCR_ENGINE", "").lower() != "cli":
+            try:
+                import tesserocr
+
+                self._api = tesserocr.PyTessBaseAPI(path=tessdata_dir() or "", lang=LANG,
+                                                    oem=tesserocr.OEM.LSTM_ONLY)
+                self._tesserocr = tesserocr
+                self.name = "api"
+            except (ImportError, RuntimeError):
+                self._api = None  # no wheel for this platform, or no language data: the program reads the same
+
+    def version(self) -> str:
+        if self._api is not None:
+            return f"{self._tesserocr.tesseract_version().split()[1]} (libtesseract via tesserocr)"
+        import pytesseract
+
+        return f"{pytesseract.get_tesseract_version()} (tesseract program via pytesseract)"
+
+    def data(self, img: Image.Image, psm: int) -> dict[str, list[Any]]:
+        """Word boxes as tesseract's TSV, columns as lists (pytesseract's Output.DICT shape)."""
+        if self._api is None:
+            import pytesseract
+
+            return pytesseract.image_to_data(img, lang=LANG, config=f"--oem 1 --psm {psm}", timeout=TIMEOUT,
+                                             output_type=pytesseract.Output.DICT)
+        self._recognize(img, psm)
+        return _tsv(self._api.GetTSVText(0))
+
+    def text(self, img: Image.Image, psm: int) -> str:
+        if self._api is None:
+            import pytesseract
+
+            return pytesseract.image_to_string(img, lang=LANG, config=f"--oem 1 --psm {psm}", timeout=TIMEOUT)
+        self._recognize(img, psm)
+        return self._api.GetUTF8Text()
+
+    def _recognize(self, img: Image.Image, psm: int) -> None:
+        self._api.SetPageSegMode(psm)
+        self._api.SetImage(img)
+        if not self._api.Recognize(timeout=TIMEOUT * 1000):
+            raise RuntimeError(f"tesseract gave up on a {img.width}x{img.height} image (timeout {TIMEOUT} s)")
+
+
+_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width", "height",
+            "conf", "text")
+
+
+def _tsv(tsv: str) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {c: [] for c in _COLUMNS}
+    for line in tsv.splitlines():
+        cells = line.split("\t")
+        if len(cells) < len(_COLUMNS):
+            cells += [""] * (len(_COLUMNS) - len(cells))
+        for c, v in zip(_COLUMNS[:-2], cells):
+            out[c].append(int(v))
+        out["conf"].append(float(cells[10]))
+        out["text"].append("\t".join(cells[11:]))
+    return out
+
+
+@functools.cache
+def engine() -> Engine:
+    """This process's tesseract, started on first use and kept (one per OCR worker)."""
+    limit_threads()
+    return Engine()
+
+
 @functools.cache
 def engine_string(psm: int = PSM) -> str:
     """Tesseract version and the exact model file, for the dossier (fast and best models read differently)."""
-    version = str(pytesseract.get_tesseract_version())
     model = "unknown model"
-    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False).stdout
-    m = re.search(r'"(.+?)"', out)
-    if m and (f := Path(m.group(1)) / f"{LANG}.traineddata").is_file():
+    where = tessdata_dir()
+    if where and (f := Path(where) / f"{LANG}.traineddata").is_file():
         digest = hashlib.sha256(f.read_bytes()).hexdigest()[:12]
         model = f"{f.name} {f.stat().st_size / 1e6:.1f} MB sha256:{digest}"
-    return (f"tesseract {version}, {model}, oem 1 (LSTM), psm {psm}, {SCALE}x LANCZOS, "
+    return (f"tesseract {engine().version()}, {model}, oem 1 (LSTM), psm {psm}, {SCALE}x LANCZOS, "
             "dark regions inverted, background flattened")
 
 
@@ -117,8 +206,7 @@ def band_cuts(gray: Image.Image, band: int = BAND, search: int = 160) -> list[tu
 
 
 def _words(img: Image.Image, psm: int, scale: int, dy: int, band_no: int) -> list[dict[str, Any]]:
-    d = pytesseract.image_to_data(img, lang=LANG, config=f"--oem 1 --psm {psm}", timeout=TIMEOUT,
-                                  output_type=pytesseract.Output.DICT)
+    d = engine().data(img, psm)
     out = []
     for i, text in enumerate(d["text"]):
         if d["level"][i] != 5 or not text.strip():
@@ -151,8 +239,7 @@ def reread_unsure(gray: Image.Image, words: list[dict[str, Any]], limit: int = 8
         sheet.paste(c, (gap, y))
         spans.append((y - gap / 3, y + c.height + gap / 3))
         y += c.height + gap
-    d = pytesseract.image_to_data(sheet, lang=LANG, config="--oem 1 --psm 6",
-                                  timeout=TIMEOUT, output_type=pytesseract.Output.DICT)
+    d = engine().data(sheet, 6)
     found: dict[int, list[tuple[str, float]]] = {}
     for i, text in enumerate(d["text"]):
         if d["level"][i] == 5 and text.strip():
@@ -213,7 +300,7 @@ def read_boxes(path: str, boxes: list[tuple[int, int, int, int]], scale: int = 3
         crop = crop.resize((crop.width * scale, crop.height * scale), Image.LANCZOS)
         framed = Image.new("L", (crop.width + 40, crop.height + 40), 255)
         framed.paste(crop, (20, 20))
-        out.append(pytesseract.image_to_string(framed, lang=LANG, config="--oem 1 --psm 7", timeout=TIMEOUT))
+        out.append(engine().text(framed, 7))
     return out
 
 

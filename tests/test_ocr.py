@@ -154,3 +154,20 @@ def test_pool_survives_a_killed_worker(shots, serial):
         [out] = pool.map([path])
         assert out.error is None and out.text == serial["good"].text
         assert pool.submit(path).result().text == serial["good"].text
+
+
+def test_the_tesseract_program_reads_what_the_library_reads(shots, serial, monkeypatch):
+    """Two ways to run tesseract: libtesseract in the worker (tesserocr, the default) and the `tesseract` program
+    (BTC_OCR_ENGINE=cli, or where tesserocr has no wheel). Both must read the page as legible."""
+    assert ocr.engine().name == "api", "tesserocr should be installed (pyproject) and find the language data"
+    monkeypatch.setenv("BTC_OCR_ENGINE", "cli")
+    cli = ocr.Engine()
+    assert cli.name == "cli" and "tesseract program" in cli.version()
+    monkeypatch.setattr(ocr, "engine", lambda: cli)
+    path, sections, _ = shots["good"]
+    out = ocr.ocr_image(path)
+    score, _, missing = ocr.legibility(sections, out.text)
+    assert score >= 0.98, missing
+    api_words = {w["text"] for w in serial["good"].words}
+    cli_words = {w["text"] for w in out.words}
+    assert len(api_words & cli_words) >= 0.9 * len(api_words)
