@@ -1,10 +1,12 @@
 """HTTP for the documented APIs: same TLS trust and address as the browser, streamed to disk in constant memory."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json as jsonlib
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -125,20 +127,34 @@ class ApiClient:
             raise DownloadError(f"download failed: {e}", transient=True) from None
 
     async def _save(self, r: aiohttp.ClientResponse, rel: str, who: str) -> Path:
-        """The body, streamed to a temporary file with its SHA-256; kept only if complete and not an error."""
+        """The body, streamed to a temporary file with its SHA-256; kept only if complete and not an error.
+
+        The event loop only reads the socket; a writer thread hashes and writes each chunk while the next one
+        is read (hashlib and file writes release the GIL). At most one chunk waits: memory stays flat."""
         expected, received, first = r.content_length, 0, b""
         h = hashlib.sha256()
+        loop = asyncio.get_running_loop()
         try:
-            with self.ctx.store.writer(rel) as f:
-                async for chunk in r.content.iter_chunked(CHUNK):
-                    if len(first) < SNIFF:
-                        first += chunk[: SNIFF - len(first)]
-                        if (len(first) >= SNIFF or received + len(chunk) >= (expected or 1 << 62)) and \
-                                (reason := _sniff(first)):
-                            raise DownloadError(f"{who} answered HTTP 200 with an error instead of a file: {reason}")
+            with self.ctx.store.writer(rel) as f, ThreadPoolExecutor(1, thread_name_prefix="btc-write") as ex:
+                def put(chunk: bytes) -> None:
                     f.write(chunk)
                     h.update(chunk)
-                    received += len(chunk)
+
+                writing: asyncio.Future[None] | None = None
+                try:
+                    async for chunk in r.content.iter_chunked(CHUNK):
+                        if len(first) < SNIFF:
+                            first += chunk[: SNIFF - len(first)]
+                            if (len(first) >= SNIFF or received + len(chunk) >= (expected or 1 << 62)) and \
+                                    (reason := _sniff(first)):
+                                raise DownloadError(f"{who} answered HTTP 200 with an error instead of a file: {reason}")
+                        if writing is not None:
+                            await writing
+                        writing = loop.run_in_executor(ex, put, chunk)
+                        received += len(chunk)
+                finally:
+                    if writing is not None:
+                        await asyncio.shield(writing)  # the file is closed only after its last write
                 if received < SNIFF and (reason := _sniff(first)):
                     raise DownloadError(f"{who} answered HTTP 200 with an error instead of a file: {reason}")
                 if expected is not None and received != expected:
