@@ -297,10 +297,11 @@ def read_boxes(path: str, boxes: list[tuple[int, int, int, int]], scale: int = 3
         if crop.width < 2 or crop.height < 2:
             out.append("")
             continue
+        lines = crop.height > 30  # a table row whose cells wrap (a list of permissions): read as a block
         crop = crop.resize((crop.width * scale, crop.height * scale), Image.LANCZOS)
         framed = Image.new("L", (crop.width + 40, crop.height + 40), 255)
         framed.paste(crop, (20, 20))
-        out.append(engine().text(framed, 7))
+        out.append(engine().text(framed, 6 if lines else 7))
     return out
 
 

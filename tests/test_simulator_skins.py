@@ -26,7 +26,7 @@ from fixtures.versions import PROFILES
 
 pytestmark = pytest.mark.xdist_group("sim_skins")
 PASSPHRASE, BACKUP_PW, VAULT_PW = "Skin-Export-1", "Skin-Backup-1", "Skin-Vault-1"
-EXAMPLES = int(os.environ.get("BT_SKIN_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("BT_SKIN_EXAMPLES", "2"))
 
 
 @pytest.fixture(scope="module")

@@ -84,6 +84,7 @@ def _problems(got: dict[str, Any], classic: dict[str, Any]) -> list[str]:
     if _network(got) != _network(classic):
         out.append(f"network model differs: {_network(got)} != {_network(classic)}")
     out += [f"warning: {w}" for w in snap.warnings if LEGIBILITY in w]
+    out += [f"  not read on {p.flow}: {p.ocr.missing}" for p in snap.pages if p.ocr and p.ocr.flagged]
     out += [f"leak: {x}" for x in got["leaks"]] + [f"mutation: {e['action']}" for e in got["mutations"]]
     return out
 
