@@ -50,7 +50,25 @@ def ocr(path: str, mode: str) -> int:
 
     gray = ImageOps.grayscale(img.convert("RGB"))
     gray = gray.resize((gray.width * SCALE, gray.height * SCALE), Image.LANCZOS)
+    if mode == "lib":  # the same, with libtesseract loaded once per worker (tesserocr), as bt-capture reads
+        api = _api()
+        api.SetImage(gray)
+        return len(api.GetTSVText(0))
     return len(pytesseract.image_to_data(gray, config=f"--oem 1 --psm {PSM}"))
+
+
+_APIS: list = []
+
+
+def _api():
+    if not _APIS:
+        import tesserocr
+
+        from capture.ocr import LANG, PSM, tessdata_dir
+
+        _APIS.append(tesserocr.PyTessBaseAPI(path=tessdata_dir() or "", lang=LANG, psm=PSM,
+                                             oem=tesserocr.OEM.LSTM_ONLY))
+    return _APIS[0]
 
 
 async def login_appliance(page, base: str, creds: dict) -> None:
@@ -172,7 +190,7 @@ if __name__ == "__main__":
     ap.add_argument("urls", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("timings", type=Path)
-    ap.add_argument("--ocr", choices=["same", "plain", "none"], default="same")
+    ap.add_argument("--ocr", choices=["same", "lib", "plain", "none"], default="same")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--route", action="store_true", help="route every request through a pass-through handler")
     ap.add_argument("--browser-arg", action="append", default=[], help="one more Chromium flag (repeatable)")

@@ -279,12 +279,13 @@ def ocr_image(path: Path, *, psm: int = PSM, scale: int = SCALE, band: int = BAN
                      seconds=round(time.perf_counter() - t0, 3), width=gray.width, height=gray.height)
 
 
-def read_boxes(path: str, boxes: list[tuple[int, int, int, int]], scale: int = 3) -> list[str]:
+def read_boxes(path: str, boxes: list[tuple[int, int, int, int]], scale: int = 3, psm: int | None = None) -> list[str]:
     """The text in each box (x, y, w, h) of a screenshot, each read on its own as one line.
 
     A value in a small control ("SHA" in a select with its arrow, "3" in a narrow cell) can escape the page
-    pass; read where the page says it stands, enlarged, it reads as a person sees it. Used for the legibility
-    check only: the text read here is never stored."""
+    pass; read where the page says it stands, enlarged, it reads as a person sees it. A box taller than a line is
+    read as a block unless `psm` says otherwise. Used for the legibility check only: the text read here is never
+    stored."""
     limit_threads()
     out: list[str] = []
     with Image.open(path) as src:
@@ -301,7 +302,7 @@ def read_boxes(path: str, boxes: list[tuple[int, int, int, int]], scale: int = 3
         crop = crop.resize((crop.width * scale, crop.height * scale), Image.LANCZOS)
         framed = Image.new("L", (crop.width + 40, crop.height + 40), 255)
         framed.paste(crop, (20, 20))
-        out.append(engine().text(framed, 6 if lines else 7))
+        out.append(engine().text(framed, psm or (6 if lines else 7)))
     return out
 
 
