@@ -69,7 +69,7 @@ def cli() -> None:
 @click.option("--report-language", type=click.Choice(["en", "fr"]), default="en", show_default=True)
 @click.option("--recording-framing", type=click.Choice(FRAMINGS), default="mixed", show_default=True,
               help="Recordings with Content-Length, chunked, or alternating.")
-@click.option("--skin", type=click.Choice(list(SKINS)), default="classic", show_default=True,
+@click.option("--skin", type=click.Choice(list(SKINS)), default=SKINS[0], show_default=True,
               help="The page builder (see above); docs/skins.md lists each skin's wording.")
 @click.option("--seed", type=int, default=None, help="With --skin random: which mix of the axes (printed in the info).")
 @click.option("--fault", "faults", multiple=True, metavar="NAME=VALUE",
