@@ -27,6 +27,27 @@ def fold(s: str) -> str:
     return _NON_ALNUM.sub("", s.translate(_FOLD))
 
 
+def _slip(v: str, stream: str, ends: set[int]) -> bool:
+    """v in stream but for one slip after its first third: a head of v, then up to three other glyphs in place of one
+    or two of v's, then the rest of v. A rest shorter than three glyphs must end a word of the text and follow
+    the head at once or in place of what it replaced ("…aabféc" for "…aabf6c", never "…aab" then any "0" nearby)."""
+    for cut in range(len(v) // 3, len(v) - 1):
+        head = v[:cut]
+        i = stream.find(head)
+        while i >= 0:
+            end = i + cut
+            for skip in (1, 2):
+                tail = v[cut + skip:]
+                if not tail:
+                    continue
+                short = len(tail) < 3
+                for gap in range(skip + 1 if short else 4):
+                    if stream.startswith(tail, end + gap) and (not short or end + gap + len(tail) in ends):
+                        return True
+            i = stream.find(head, i + 1)
+    return False
+
+
 class TextIndex:
     """The OCR text folded into one stream, with the token boundaries kept for short values."""
 
@@ -49,24 +70,17 @@ class TextIndex:
         return self._one_slip(v) or self._covered(value)
 
     def _one_slip(self, v: str) -> bool:
-        """A long code (ID, hash, fingerprint) read with one slip: its start and its end are in the text,
-        at most three characters apart where one or two of the value's are ("…6917‘Aca96…" for
-        "…69174ca96…"). A person reads such a screenshot fine; tesseract misreads one glyph pair."""
+        """A long code (ID, hash, fingerprint) read with one slip: the value is in the text except for one or two
+        of its glyphs, read as up to three others or as none ("…6917‘Aca96…" for "…69174ca96…", "…aabféc" for
+        "…aabf6c"). The slip may sit anywhere; the side before it or the side after it keeps a third of the value,
+        and the other side is at least one glyph. A person reads such a screenshot fine; tesseract misreads one
+        glyph pair."""
         if len(v) < 16:
             return False
         if v[1:] in self.stream or v[:-1] in self.stream:  # the slip on its first or last glyph ("#607…" for "f607…")
             return True
-        for cut in range(len(v) // 3, len(v) - len(v) // 3):  # both sides keep a third of the value
-            head = v[:cut]
-            i = self.stream.find(head)
-            while i >= 0:
-                end = i + cut
-                for skip in (1, 2):
-                    tail = v[cut + skip:]
-                    if any(self.stream.startswith(tail, end + gap) for gap in range(4)):
-                        return True
-                i = self.stream.find(head, i + 1)
-        return False
+        n = len(self.stream)
+        return _slip(v, self.stream, self.ends) or _slip(v[::-1], self.stream[::-1], {n - s for s in self.starts})
 
     def _at_tokens(self, v: str, start: int = 0) -> bool:
         """v occurs starting and ending on token boundaries ("22" must not hide inside "1522")."""

@@ -36,6 +36,13 @@ def test_long_codes_survive_one_misread_glyph_pair_and_nothing_more():
     assert not idx.has("75e606bfb8e132b8e6910000006f2f82a")  # more than one slip
     assert not TextIndex("75e606bfb8e1 and later f2f82a").has("75e606bfb8e132b8e69174ca96f2f82a")
     assert not TextIndex("ab12cd34ef5 ab12cd34ef56").has("ab12cd34ef57")  # short codes stay exact
+    # Seen in a CI run, the same at every scale and mode: "…aabf6c" read as "…aabféc", one glyph from the end.
+    near_end = TextIndex("Backup Automation 571abSbb6d18efbc02e6990146aabf\u00e9c Command API: Full Access Yes")
+    assert near_end.has("571ab5bb6d18efbc02e6990146aabf6c")
+    assert not near_end.has("571ab5bb6d18efbc02e6990146aab000")  # the last three differ
+    near_start = TextIndex("Backup Automation 5\u00e91ab5bb6d18efbc02e6990146aabf6c Command API")  # 7 read as é
+    assert near_start.has("571ab5bb6d18efbc02e6990146aabf6c")
+    assert not near_start.has("000ab5bb6d18efbc02e6990146aabf6c")  # the first three differ
 
 
 def _sections():

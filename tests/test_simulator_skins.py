@@ -4,7 +4,7 @@ block model on its page; the forms still post (certificate export, backup, vault
 
 One Chromium serves every simulator here: it reaches them by loopback address and accepts their certificates
 (TLS trust and pinning are tested elsewhere; these tests are about markup). `BT_SKIN_EXAMPLES=N` draws N random
-skins instead of 3 (for a longer run outside CI).
+skins instead of 2 (for a longer run outside CI).
 """
 from __future__ import annotations
 
