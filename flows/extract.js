@@ -27,7 +27,8 @@
   };
   const ON = new Set(["yes", "on", "enabled", "true", "enable"]);
   const INLINE = new Set(["SPAN", "B", "STRONG", "EM", "I", "A", "CODE", "SMALL", "LABEL", "ABBR", "TIME", "BR",
-    "IMG", "SUP", "SUB", "U", "FONT", "KBD", "SAMP", "VAR", "MARK", "Q", "CITE", "S", "WBR", "TT"]);
+    "IMG", "SUP", "SUB", "U", "FONT", "KBD", "SAMP", "VAR", "MARK", "Q", "CITE", "S", "WBR", "TT",
+    "OUTPUT", "DATA", "DFN", "INS", "DEL", "BDI", "BDO"]);
   // Elements of a same-origin frame belong to another window: no instanceof, and its own getComputedStyle.
   const styleOf = (el) => (el.ownerDocument.defaultView || window).getComputedStyle(el);
   const visible = (el) => {
@@ -276,8 +277,14 @@
   const spanOf = (c) => c.colSpan || parseInt(c.getAttribute("aria-colspan") || "1", 10);
   // Columns of row controls (a selection box, Remove, Edit): named so in labels.toml, or with no name at all.
   const CONTROL_COLUMNS = new Set((opts.controlColumns || []).map((c) => cleanLabel(c).toLowerCase()));
-  const onlyControls = (cell) => !textOf(cell) && [...cell.querySelectorAll("*")].every((e) =>
-    !e.matches(CONTROL) || e.matches("input[type=checkbox],input[type=radio]," + SWITCH));
+  // A cell of a row's handles: row checkboxes or switches, and buttons or links ("Delete", "Edit"); no value.
+  const ACTION = "button,a,[role=button],input[type=submit],input[type=button]";
+  const onlyControls = (cell) => {
+    const rest = cell.cloneNode(true);
+    rest.querySelectorAll(ACTION).forEach((a) => a.remove());
+    return !textOf(rest) && [...cell.querySelectorAll("*")].every((e) =>
+      !e.matches(CONTROL) || e.matches("input[type=checkbox],input[type=radio],input[type=submit],input[type=button]," + SWITCH));
+  };
   const menuTable = (table) => {
     const cs = [...table.querySelectorAll("td,th")].filter((c) => c.closest("table") === table && norm(c.innerText));
     return cs.length >= 2 && cs.every((c) => {
@@ -379,7 +386,9 @@
     });
   };
 
-  const inlineOnly = (el) => [...el.children].every((c) => INLINE.has(c.tagName) && inlineOnly(c)) && !el.querySelector(CONTROL);
+  // An <output> a <label for> names is read with that label, as a control is; an unnamed one is text.
+  const inlineOnly = (el) => [...el.children].every((c) => INLINE.has(c.tagName) && !(c.labels && c.labels.length) &&
+    inlineOnly(c)) && !el.querySelector(CONTROL);
   const labelLike = (el) => el.matches("label,strong,b,th,dt,.label") || /[:：]\s*$/.test(el.innerText || "") ||
     parseInt(styleOf(el).fontWeight, 10) >= 600;
   const addText = (t, from) => {
@@ -399,18 +408,22 @@
   };
   const pairOf = (el) => {
     // <div><span>Serial Number</span><span>SN123</span></div>: a visual label/value pair.
-    const kids = [...el.children].filter(visible);
+    const kids = [...el.children].filter((k) => visible(k) && !k.matches("[aria-hidden=true]")); // decoration ("*")
     const loose = [...el.childNodes].some((n) => n.nodeType === 3 && norm(n.textContent));
     if (kids.length !== 2 || loose || !kids.every(inlineOnly)) return null;
     if (kids.some((k) => k.matches("button,a,[role=button],[role=tab],[role=link],[role=menuitem]"))) return null; // a bar of actions
     const [a, b] = kids.map(textOf);
     if (!a || !b || a.length > 60 || !labelLike(kids[0]) || isHeading(a)) return null;
+    if (/^[*†‡:\s]+$/.test(b)) return null; // a required mark beside a label is no value
     return [a, b, kids[1]];
   };
 
   // A frame or shadow root is a group of its own: a heading inside it does not title what follows it.
-  const nested = (nodes) => {
+  // A frame or shadow root gets the same pre-pass as the page: its controls' labels are read before its text.
+  const prepass = (scope) => scope.querySelectorAll(CONTROL).forEach((c) => { if (usable(c)) labelFor(c); });
+  const nested = (nodes, scope) => {
     const title = cur.title, before = opened;
+    if (scope) prepass(scope);
     nodes.forEach(walk);
     if (opened !== before) { cur = { title, fields: [], tables: [], text: [] }; sections.push(cur); }
   };
@@ -472,12 +485,12 @@
     if (tag === "IFRAME" || tag === "FRAME") {
       let d = null;
       try { d = el.contentDocument; } catch (e) { d = null; }
-      if (d && d.body) nested([...d.body.childNodes]);
+      if (d && d.body) nested([...d.body.childNodes], d.body);
       return;
     }
     // A closed shadow root is reachable only through DevTools, which hands it to us as __btcShadow.
     const shadow = el.shadowRoot || el.__btcShadow;
-    if (shadow) { nested([...shadow.childNodes]); return; }
+    if (shadow) { nested([...shadow.childNodes], shadow); return; }
     if (tag === "SLOT") { el.assignedNodes({ flatten: true }).forEach(walk); return; }
     if (/^H[1-6]$/.test(tag) || el.getAttribute("role") === "heading" || tag === "LEGEND") { open(textOf(el)); return; }
     const named = tag === "TABLE" || tag === "DL" || el.matches(CONTROL) ? null : groupTitle(el);
@@ -525,7 +538,7 @@
   });
   // Pre-pass: read every control's label first, so label text met earlier in the walk is not
   // mistaken for loose text.
-  root.querySelectorAll(CONTROL).forEach((c) => { if (usable(c)) labelFor(c); });
+  prepass(root);
   [...root.childNodes].forEach(walk);
   const out = sections.filter((s) => s.fields.length || s.tables.length || s.text.length);
   return { sections: out, secrets: [...new Set(secrets.filter(Boolean))], title: document.title, url: location.href };

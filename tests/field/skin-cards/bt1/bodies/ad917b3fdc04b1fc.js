@@ -1,12 +1,12 @@
-/* Skin page script template (kq7cz: this start's random names): switches, menus that open on click, detail
+/* Skin page script template (fz3jg: this start's random names): switches, menus that open on click, detail
    toggles, Edit (unlock a settings form), buttons and links that navigate or post, confirmations (window.confirm
    or an in-page dialog), and content filled in after the load event. None of it sends a request of its own
    except navigation, a form post the user asked for, and the GET of late content. */
 (function () {
   var A = {};
   ['confirm', 'modal', 'post', 'sw', 'toggle', 'reveal', 'edit', 'go', 'lock', 'save'].forEach(function (k) {
-    A[k] = 'data-' + { confirm: 'buy62', modal: 'azmun', post: 'tlef5', sw: 'ca1qz', toggle: 'gt8p3',
-      reveal: 'jzw9s', edit: 'fyx1c', go: 'sn6x0', lock: 'vh4gz', save: 'zsx4k' }[k];
+    A[k] = 'data-' + { confirm: 'wt3ao', modal: 'tcjvb', post: 'pc6yn', sw: 'eu9wo', toggle: 'yomvx',
+      reveal: 'bqdyr', edit: 'znxoq', go: 'h3bc2', lock: 'pdroa', save: 'hdwnp' }[k];
   });
   function submit(el) {
     var form = el.closest('form');
@@ -23,9 +23,9 @@
   }
   function dialog(el, msg) {
     var d = document.createElement('div');
-    d.setAttribute('role', 'dialog'); d.setAttribute('aria-modal', 'true'); d.className = 'kdc0c';
-    d.innerHTML = '<div class="o7fv7"><p></p><div class="r2t9y"><button type="button" class="j25td ym12x">OK' +
-      '</button> <button type="button" class="j25td">Cancel</button></div></div>';
+    d.setAttribute('role', 'dialog'); d.setAttribute('aria-modal', 'true'); d.className = 'kw313';
+    d.innerHTML = '<div class="vuv4q"><p></p><div class="nny0h"><button type="button" class="sp9w2 erm2u">OK' +
+      '</button> <button type="button" class="sp9w2">Cancel</button></div></div>';
     d.querySelector('p').textContent = msg;
     var b = d.querySelectorAll('button');
     b[0].addEventListener('click', function () { d.remove(); submit(el); });
@@ -67,7 +67,7 @@
     if (t.hasAttribute(A.go)) { location.href = t.getAttribute(A.go); }
   });
   // Late content: put it in, run its scripts, and tell them the page has loaded (they wait for that).
-  window.vzlab = function (id, html) {
+  window.awg43 = function (id, html) {
     var box = document.getElementById(id);
     if (!box) return;
     box.innerHTML = html;
@@ -78,8 +78,8 @@
     });
     window.dispatchEvent(new Event('load'));
   };
-  window.rhhmn = function (id, url) {
+  window.jxbpt = function (id, url) {
     fetch(url, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
-      .then(function (html) { window.vzlab(id, html); });
+      .then(function (html) { window.awg43(id, html); });
   };
 })();
