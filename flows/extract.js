@@ -444,14 +444,21 @@
     // A card holds settings: a table, a list of pairs, or several controls, not one label's value.
     const holds = rest.filter((n) => n.nodeType === 1);
     // (a radio group is one control: its options are not settings of their own)
-    const names = new Set();
+    const names = new Set(), radios = new Map();
     holds.forEach((n) => [n, ...n.querySelectorAll(CONTROL)].forEach((c) => {
       if (c.matches(CONTROL) && usable(c)) names.add(c.type === "radio" && c.name ? "radio:" + c.name : c);
+      if (c.matches("input[type=radio]") && c.name && usable(c) && !radios.has(c.name)) radios.set(c.name, c);
     }));
     const ctrls = names.size;
-    const pairs = holds.reduce((k, n) => k + [n, ...n.querySelectorAll("div,p,li")].filter((c) => pairOf(c)).length, 0);
+    const pairs = holds.reduce((k, n) => k + [n, ...n.querySelectorAll("div,p,li")].filter((c) => pairOf(c)).length, 0) +
+      holds.reduce((k, n) => k + [n, ...n.querySelectorAll("output")].filter((o) => o.tagName === "OUTPUT" &&
+        o.labels && o.labels.length).length, 0); // a value its <label for> names is a pair too
     // One setting with a label of its own is a card too; a control this text labels is a pair.
-    const labelled = [...names].some((c) => typeof c !== "string" && labelFor(c) && norm(labelFor(c)) !== t);
+    // (a radio group by its own name: a radiogroup's, or its row's)
+    const groupName = (r) => { const rg = r.closest("[role=radiogroup]"); return (rg && ariaName(rg)) || rowLabel(r); };
+    const other = (name) => name && cleanLabel(name).toLowerCase() !== cleanLabel(t).toLowerCase(); // not this text
+    const labelled = [...names].some((c) => typeof c !== "string" && other(labelFor(c))) ||
+      [...radios.values()].some((r) => other(groupName(r)));
     return holds.some((n) => n.matches("table,dl,fieldset,[role=table],[role=grid]") ||
       n.querySelector("table,dl,fieldset,[role=table],[role=grid]")) || ctrls >= 2 || pairs >= 1 || labelled;
   };

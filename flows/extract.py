@@ -13,27 +13,54 @@ from flows.base import Labels
 # page) and un-clipping inner scroll boxes, so the full-page screenshot shows what the DOM holds.
 _PREPARE_JS = """
 () => {
-  document.querySelectorAll('details:not([open])').forEach((d) => d.setAttribute('open', ''));
-  for (const el of document.querySelectorAll('body *')) {
-    const s = getComputedStyle(el);
-    if (!/(auto|scroll|hidden)/.test(s.overflowY + s.overflow) || el.scrollHeight <= el.clientHeight + 4) continue;
-    if (el === document.body || el === document.documentElement) continue;
-    el.style.setProperty('max-height', 'none', 'important');
-    el.style.setProperty('height', 'auto', 'important');
-    el.style.setProperty('overflow', 'visible', 'important');
-  }
-  // A value wider than its box, or a text taller than its area, is shown whole: the screenshot is the record.
+  // The page, its open shadow roots and its same-origin frames, innermost frames last.
+  const roots = [];
+  const visit = (root) => {
+    roots.push(root);
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) visit(el.shadowRoot);
+      if (el.tagName === 'IFRAME' || el.tagName === 'FRAME') {
+        let d = null; try { d = el.contentDocument; } catch (e) { d = null; }
+        if (d && d.body) visit(d);
+      }
+    }
+  };
+  visit(document);
+  const styleOf = (el) => (el.ownerDocument.defaultView || window).getComputedStyle(el);
   const TEXTY = 'input:not([type]),input[type=text],input[type=email],input[type=url],input[type=number],input[type=search],input[type=tel]';
-  for (const el of document.querySelectorAll(TEXTY)) {
-    if (el.scrollWidth > el.clientWidth + 2) {
-      el.style.setProperty('width', Math.min(el.scrollWidth + 24, 1100) + 'px', 'important');
-      el.style.setProperty('max-width', 'none', 'important');
+  for (const root of roots) {
+    root.querySelectorAll('details:not([open])').forEach((d) => d.setAttribute('open', ''));
+    const doc = root.ownerDocument || root;
+    for (const el of root.querySelectorAll('*')) {
+      const s = styleOf(el);
+      if (!/(auto|scroll|hidden)/.test(s.overflowY + s.overflow) || el.scrollHeight <= el.clientHeight + 4) continue;
+      if (el === doc.body || el === doc.documentElement) continue;
+      el.style.setProperty('max-height', 'none', 'important');
+      el.style.setProperty('height', 'auto', 'important');
+      el.style.setProperty('overflow', 'visible', 'important');
+    }
+    // A value wider than its box, or a text taller than its area, is shown whole: the screenshot is the record.
+    for (const el of root.querySelectorAll(TEXTY)) {
+      if (el.scrollWidth > el.clientWidth + 2) {
+        el.style.setProperty('width', Math.min(el.scrollWidth + 24, 1100) + 'px', 'important');
+        el.style.setProperty('max-width', 'none', 'important');
+      }
+    }
+    for (const el of root.querySelectorAll('textarea')) {
+      if (el.scrollHeight > el.clientHeight + 2) {
+        el.style.setProperty('height', (el.scrollHeight + 8) + 'px', 'important');
+        el.style.setProperty('max-height', 'none', 'important');
+      }
     }
   }
-  for (const el of document.querySelectorAll('textarea')) {
-    if (el.scrollHeight > el.clientHeight + 2) {
-      el.style.setProperty('height', (el.scrollHeight + 8) + 'px', 'important');
-      el.style.setProperty('max-height', 'none', 'important');
+  // A frame as tall as what it holds, innermost first, so the page's screenshot shows the frame's content whole.
+  for (const root of roots.slice(1).reverse()) {
+    if (root.nodeType !== 9) continue;
+    const frame = root.defaultView && root.defaultView.frameElement;
+    const need = Math.max(root.documentElement.scrollHeight, root.body.scrollHeight);
+    if (frame && need > frame.clientHeight + 2) {
+      frame.style.setProperty('height', (need + 4) + 'px', 'important');
+      frame.style.setProperty('max-height', 'none', 'important');
     }
   }
 }

@@ -36,3 +36,16 @@ def test_page_label_matching() -> None:
 def test_bad_options(kw: dict) -> None:
     with pytest.raises(ValueError):
         SimOptions(**kw)
+
+
+def test_two_nics_never_share_a_mac() -> None:
+    """The drawn MACs differ on every start (eth1 once drew eth0's, 1 start in 256, and the skin comparison then
+    read eth0's MAC as eth1's)."""
+    import random
+
+    from fixtures.seed_data import appliance_data
+
+    for i in range(2000):
+        nics = appliance_data(0, "bt1.example.test", lambda *a, **k: "CANARY", random.Random(i))["net"]["nics"]
+        macs = [n["mac"] for n in nics]
+        assert len(set(macs)) == len(macs), (i, macs)
