@@ -37,6 +37,7 @@ _FIND_JS = """
   const text = (el) => norm(el.tagName === 'INPUT' ? el.value : (el.innerText || el.textContent));
   const SEL = 'a,button,[role=link],[role=tab],[role=menuitem],[role=button],[role=treeitem],input[type=submit],input[type=button],summary,[onclick],[tabindex],li,span,div,td';
   const NAV = 'nav,[role=navigation],[role=menubar],[role=menu],[role=tablist],ul,ol,header,aside';
+  const CONTROLS = 'a,button,[role=link],[role=tab],[role=menuitem],[role=button],[role=treeitem],input[type=submit],input[type=button]';
   const interactive = (el) => el.matches('a,button,[role=link],[role=tab],[role=menuitem],[role=button],[role=treeitem],input,summary') ||
     el.hasAttribute('onclick') || getComputedStyle(el).cursor === 'pointer';
   const want = a.texts.map(norm);
@@ -51,11 +52,14 @@ _FIND_JS = """
     // The innermost element carrying the text: skip an <li> when its <a> matches too.
     if ([...el.querySelectorAll(SEL)].some((c) => text(c) === t && interactive(c))) return;
     const c = el.closest(NAV);
-    cands.push({ el, rank: [wi, c && prevContainers.has(c) ? 1 : 0, c ? 0 : 1, order] });
+    // Of two with the same words, a control (a button, a link, a tab) before a disclosure or a clickable box:
+    // a <summary>Sign In</summary> above the form only folds it shut.
+    const kind = el.matches(CONTROLS) ? 0 : 1;
+    cands.push({ el, rank: [wi, c && prevContainers.has(c) ? 1 : 0, c ? 0 : 1, kind, order] });
   });
   if (!cands.length) return a.all ? [] : null;
   if (a.all) return cands.map((c, i) => { c.el.setAttribute('data-btc-all', a.mark + '-' + i); return a.mark + '-' + i; });
-  cands.sort((x, y) => { for (let i = 0; i < 4; i++) if (x.rank[i] !== y.rank[i]) return x.rank[i] - y.rank[i]; return 0; });
+  cands.sort((x, y) => { for (let i = 0; i < 5; i++) if (x.rank[i] !== y.rank[i]) return x.rank[i] - y.rank[i]; return 0; });
   document.querySelectorAll('[data-btc-click]').forEach((e) => e.removeAttribute('data-btc-click'));
   const el = cands[0].el;
   el.setAttribute('data-btc-click', a.mark);

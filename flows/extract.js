@@ -454,11 +454,14 @@
       holds.reduce((k, n) => k + [n, ...n.querySelectorAll("output")].filter((o) => o.tagName === "OUTPUT" &&
         o.labels && o.labels.length).length, 0); // a value its <label for> names is a pair too
     // One setting with a label of its own is a card too; a control this text labels is a pair.
-    // (a radio group by its own name: a radiogroup's, or its row's)
+    // (a radio group by its own name, a radiogroup's or its row's, when that name is shown in what follows: a
+    // name only in aria-label, beside this text, makes this text the group's label in other words)
     const groupName = (r) => { const rg = r.closest("[role=radiogroup]"); return (rg && ariaName(rg)) || rowLabel(r); };
-    const other = (name) => name && cleanLabel(name).toLowerCase() !== cleanLabel(t).toLowerCase(); // not this text
+    const low = (x) => cleanLabel(x).toLowerCase();
+    const other = (name) => name && low(name) !== low(t); // not this text
+    const shown = holds.map((n) => norm(n.innerText || "")).join(" ").toLowerCase();
     const labelled = [...names].some((c) => typeof c !== "string" && other(labelFor(c))) ||
-      [...radios.values()].some((r) => other(groupName(r)));
+      [...radios.values()].some((r) => { const g = groupName(r); return other(g) && shown.includes(low(g)); });
     return holds.some((n) => n.matches("table,dl,fieldset,[role=table],[role=grid]") ||
       n.querySelector("table,dl,fieldset,[role=table],[role=grid]")) || ctrls >= 2 || pairs >= 1 || labelled;
   };

@@ -106,15 +106,21 @@ def test_a_card_titles_its_labelled_outputs_and_its_one_named_radio_group() -> N
            'aria-label="SMTP Encryption"><input type="radio" id="e1" name="enc" disabled> <label for="e1">None</label>'
            ' <input type="radio" id="e2" name="enc" checked disabled> <label for="e2">STARTTLS</label></span></div>'
            '</div>')
+    # The same, with the group's name in other words and only in its aria-label: the row label names the group.
+    api = ('<div class="r"><div style="font-weight:700">API enabled</div><div><span role="radiogroup" '
+           'aria-label="Enable API"><input type="radio" id="a1" name="a" checked disabled> <label for="a1">Enabled'
+           '</label> <input type="radio" id="a2" name="a" disabled> <label for="a2">Disabled</label></span></div>'
+           '</div>')
     ex = run_async(_read("<main><h1>Information</h1>"
                          + _card("Information", out(1, "Appliance Hostname", "bt1.example.test"))
                          + _card("Licenses", out(2, "Representative Licenses", "40") + out(3, "License Expiration",
                                                                                           "2026-06-30"))
                          + _card("XML API", radios)
-                         + _card("Email configuration", enc + out(4, "SMTP port", "587")) + "</main>"))
+                         + _card("Email configuration", enc + out(4, "SMTP port", "587") + api) + "</main>"))
     where = {f.label: s.title for s in ex.sections for f in s.fields}
     assert where.get("Representative Licenses") == "Licenses", where
     assert where.get("License Expiration") == "Licenses", where
     assert where.get("Enable XML API") == "XML API", where
     assert where.get("Appliance Hostname") == "Information", where
-    assert {where.get("SMTP Encryption"), where.get("SMTP port")} == {"Email configuration"}, where
+    assert {where.get("SMTP Encryption"), where.get("SMTP port"), where.get("Enable API")} == {"Email configuration"}, \
+        where
